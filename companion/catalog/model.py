@@ -1,0 +1,131 @@
+"""The catalog's shape, validated with pydantic. ``docs/catalog.md`` is its prose twin.
+
+Field rules that need only the field live here; rules across fields and records (an offer names
+a known program, no domain listed twice) live in :mod:`companion.catalog.validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from string import Formatter
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from companion.tracking.hosts import HostError, store_domain
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Rounding = Literal["none", "half_up_integer"]
+
+GO_URL_PLACEHOLDERS = frozenset({"click_id", "target_url"})
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")  # RFC 6265 cookie-name / param chars
+
+
+class _Record(BaseModel):
+    # Unknown fields are refused: a typo ("rate_precent") must not silently drop a rate.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Program(_Record):
+    id: Identifier
+    name: Name
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    rounding: Rounding = "none"
+    monthly_cap: Annotated[Decimal, Field(gt=0)] | None = None
+    confirmation_days: Annotated[int, Field(ge=1, le=730)]
+    payout_day: Annotated[int, Field(ge=1, le=28)] = 1
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_http_url(value)
+        return value
+
+
+class Offer(_Record):
+    program: Identifier
+    rate_percent: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+    fixed_amount: Annotated[Decimal, Field(gt=0)] | None = None
+    up_to: bool = False
+    confirmation_days: Annotated[int, Field(ge=1, le=730)] | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    go_url: str
+
+    @field_validator("go_url")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            fields = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise PydanticCustomError("go_url", "has an unbalanced '{' or '}'") from exc
+        unknown = fields - GO_URL_PLACEHOLDERS
+        if unknown:
+            raise PydanticCustomError(
+                "go_url",
+                "has unknown placeholder(s) {unknown}; only {{click_id}} and {{target_url}} exist",
+                {"unknown": ", ".join(sorted(f"{{{name}}}" for name in unknown))},
+            )
+        _require_http_url(value.replace("{click_id}", "x").replace("{target_url}", "x"))
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind_of_rate(self) -> Offer:
+        if (self.rate_percent is None) == (self.fixed_amount is None):
+            raise PydanticCustomError(
+                "offer_rate", "an offer has exactly one of rate_percent and fixed_amount"
+            )
+        return self
+
+
+class Tracking(_Record):
+    cookies: list[Annotated[str, StringConstraints(pattern=_TOKEN.pattern)]] = []
+    params: list[Annotated[str, StringConstraints(pattern=_TOKEN.pattern)]] = []
+
+
+class Partner(_Record):
+    id: Identifier
+    name: Name
+    category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+    domains: Annotated[list[str], Field(min_length=1)]
+    exclude: list[str] = []
+    offers: Annotated[list[Offer], Field(min_length=1)]
+    tracking: Tracking = Tracking()
+    order_pages: list[Annotated[str, StringConstraints(pattern=r"^/[^\s]*$", max_length=500)]] = []
+
+    @field_validator("domains", "exclude", mode="after")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        normalised = []
+        for position, value in enumerate(values):
+            try:
+                normalised.append(store_domain(value))
+            except HostError as exc:
+                raise PydanticCustomError(
+                    "domain", "[{position}]: {why}", {"position": position, "why": str(exc)}
+                ) from exc
+        return normalised
+
+
+class Catalog(_Record):
+    name: Name | None = None
+    programs: Annotated[list[Program], Field(min_length=1)]
+    partners: list[Partner]
+
+
+def _require_http_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError("http_url", "must be an http or https URL, got {value!r}", {"value": value})

@@ -1,0 +1,74 @@
+"""The SQLite database: opening it, migrating it, and the one way to write to it.
+
+Every write goes through :func:`transaction`, so a write is all or nothing. The server runs all
+database work on one thread (see ``companion/http/state.py``); the CLI opens its own connection.
+Both can run at once: WAL lets readers and the single writer proceed side by side, and
+``busy_timeout`` makes a second writer wait instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from companion.storage.migrations import MIGRATIONS
+
+
+class StorageError(Exception):
+    """The data directory or database cannot be used; the message says why and what to do."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at ``path``."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: an acknowledged write survives a crash of the process or of the machine.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        migrate(conn)
+    except sqlite3.OperationalError as exc:
+        raise StorageError(f"cannot use the database {path}: {exc}") from exc
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to date, one numbered migration per transaction."""
+    current = schema_version(conn)
+    if current > len(MIGRATIONS):
+        raise StorageError(
+            f"the database is at schema version {current}, newer than this companion "
+            f"understands ({len(MIGRATIONS)}); upgrade cashback-companion"
+        )
+    for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        with transaction(conn):
+            for statement in _statements(script):
+                conn.execute(statement)
+            # PRAGMA takes no parameters; number is our own integer.
+            conn.execute(f"PRAGMA user_version = {number:d}")
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction. IMMEDIATE takes the write lock up front, so two writers queue
+    instead of deadlocking on a lock upgrade."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
