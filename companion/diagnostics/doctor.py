@@ -1,0 +1,45 @@
+"""``cashback-companion doctor``: where things are kept, and whether the companion answers."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from companion import __version__
+from companion.catalog.store import load_catalog
+from companion.config import DEFAULT_PORT, PORT_FILENAME, db_path
+from companion.security.token import load_or_create
+from companion.storage.db import connect, schema_version
+
+
+def running_port(home: Path) -> int:
+    """The port a running companion wrote into the data directory, else the default."""
+    try:
+        return int((home / PORT_FILENAME).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return DEFAULT_PORT
+
+
+def probe(port: int, timeout: float = 1.0) -> str:
+    url = f"http://127.0.0.1:{port}/api/v1/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (fixed loopback URL)
+            health = json.load(answer)
+        return f"running on 127.0.0.1:{port} (version {health.get('version')})"
+    except (urllib.error.URLError, OSError, ValueError):
+        return f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`"
+
+
+def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
+    conn = connect(db_path(home))
+    stored = load_catalog(conn)
+    return {
+        "version": __version__,
+        "data": str(home),
+        "database": f"{db_path(home)} (schema {schema_version(conn)})",
+        "token store": load_or_create(home).store,
+        "catalog": f"{stored.version} from {stored.source}" if stored else "none yet (imported on first start)",
+        "companion": probe(port if port is not None else running_port(home)),
+    }

@@ -1,0 +1,132 @@
+"""The API's handlers, and the table that serves them (see ``docs/protocol.md``)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from aiohttp import web
+
+from companion import API_VERSION, __version__
+from companion.http import models as m
+from companion.http.errors import ApiError
+from companion.http.openapi import openapi_document
+from companion.http.origin_guard import is_extension_origin
+from companion.http.routes import Route
+from companion.http.state import CompanionState
+from companion.security.pairing import spend_code
+from companion.tracking.clicks import ClickError, click_log, create_click, get_click
+from companion.tracking.events import ingest
+
+
+async def health(request: web.Request, state: CompanionState, _: None) -> m.Health:
+    return m.Health(status="ok", version=__version__, api=API_VERSION)
+
+
+async def pair(request: web.Request, state: CompanionState, body: m.PairRequest) -> m.PairResponse:
+    if not is_extension_origin(request.headers.get("Origin", "")):
+        raise ApiError(403, "bad_origin", "pairing is only for the browser extension")
+    if not await state.db(spend_code, body.code):
+        raise ApiError(403, "bad_code", "this pairing code is wrong, used or expired; run `cashback-companion pair` for a new one", "code")
+    return m.PairResponse(
+        token=state.token.value, companion=m.CompanionInfo(version=__version__, api=API_VERSION)
+    )
+
+
+async def match(request: web.Request, state: CompanionState, query: m.MatchQuery) -> m.MatchResponse:
+    found = state.index.match_url(query.url)
+    if found is None:
+        return m.MatchResponse(url=query.url, partner=None, offers=[])
+    return m.MatchResponse.model_validate(
+        {
+            "url": query.url,
+            "partner": found.partner_json(),
+            "offers": [view.to_json() for view in found.offers],
+        }
+    )
+
+
+async def partner_index(request: web.Request, state: CompanionState, _: None) -> web.StreamResponse:
+    index = state.index
+    etag = f'"{index.version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers={"ETag": etag})
+    # The index changes only with the catalog: let the extension revalidate with the ETag.
+    return web.json_response(index.export(), headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+async def create(request: web.Request, state: CompanionState, body: m.ClickRequest) -> m.ClickCreated:
+    try:
+        click = await state.db(create_click, state.index, body.url, body.program)
+    except ClickError as exc:
+        raise ApiError(422, "invalid", exc.message, exc.field) from exc
+    return m.ClickCreated(
+        click_id=click.click_id,
+        redirect_url=f"http://127.0.0.1:{state.port}/go/{click.click_id}",
+        partner=click.partner,
+        program=click.program,
+        created_at=click.created_at,
+    )
+
+
+async def list_clicks(request: web.Request, state: CompanionState, query: m.ClickLogQuery) -> m.ClickLog:
+    records, cursor = await state.db(click_log, query.limit, query.before)
+    return m.ClickLog.model_validate({"clicks": records, "next": cursor})
+
+
+async def one_click(request: web.Request, state: CompanionState, _: None) -> m.ClickRecord:
+    record: dict[str, Any] | None = await state.db(get_click, request.match_info["click_id"])
+    if record is None:
+        raise ApiError(404, "not_found", "no such click", "click_id")
+    return m.ClickRecord.model_validate(record)
+
+
+async def events(request: web.Request, state: CompanionState, body: m.EventBatch) -> m.EventsResult:
+    result = await state.db(ingest, body.events)
+    return m.EventsResult(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)
+
+
+@cache
+def _openapi_text() -> str:
+    return json.dumps(openapi_document(ROUTES))
+
+
+async def openapi(request: web.Request, state: CompanionState, _: None) -> web.StreamResponse:
+    return web.Response(text=_openapi_text(), content_type="application/json")
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/api/v1/health", health, "Is the companion running", auth=False, response=m.Health),
+    Route(
+        "POST", "/api/v1/pair", pair, "Trade a one-time pairing code for the API token",
+        auth=False, body=m.PairRequest, response=m.PairResponse,
+        errors={403: "not an extension origin, or a wrong, used or expired code"},
+    ),
+    Route(
+        "GET", "/api/v1/match", match, "Which partner store a URL opens, with its offers best first",
+        query=m.MatchQuery, response=m.MatchResponse,
+    ),
+    Route(
+        "GET", "/api/v1/partners/index", partner_index,
+        "The partner index the extension matches with (ETag / If-None-Match)",
+        response=m.PartnerIndexResponse, errors={304: "the index has not changed"},
+    ),
+    Route(
+        "POST", "/api/v1/clicks", create, "Make a click: the shopper pressed Activate",
+        body=m.ClickRequest, response=m.ClickCreated,
+    ),
+    Route(
+        "GET", "/api/v1/clicks", list_clicks, "The click log, newest first",
+        query=m.ClickLogQuery, response=m.ClickLog,
+    ),
+    Route(
+        "GET", "/api/v1/clicks/{click_id}", one_click, "One click with its session and order",
+        response=m.ClickRecord, errors={404: "no such click"},
+    ),
+    Route(
+        "POST", "/api/v1/events", events, "What the extension saw: landing, pages, orders",
+        body=m.EventBatch, response=m.EventsResult,
+    ),
+    Route("GET", "/api/v1/openapi.json", openapi, "This API as OpenAPI 3.1", auth=False),
+]

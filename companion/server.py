@@ -1,0 +1,89 @@
+"""The aiohttp application: middlewares in their order, the API, the redirect.
+
+Middlewares run outermost first:
+1. errors      every refusal and failure becomes the one JSON error shape;
+2. host guard  DNS rebinding is refused before anything else looks at the request;
+3. origin guard web pages are refused;
+4. body limit  no handler ever reads more than 1 MiB;
+5. auth        marks the request authenticated; each route decides whether it must be.
+Security headers are added to every response by a ``on_response_prepare`` signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from companion.config import LOOPBACK, PORT_FILENAME
+from companion.http.api import ROUTES
+from companion.http.auth import setup_auth
+from companion.http.body_limit import MAX_BODY_BYTES, setup_body_limit
+from companion.http.errors import setup_errors
+from companion.http.go import setup_go
+from companion.http.headers import setup_headers
+from companion.http.host_guard import setup_host_guard
+from companion.http.origin_guard import setup_origin_guard
+from companion.http.routes import STATE, install
+from companion.http.state import CompanionState
+
+log = logging.getLogger(__name__)
+
+
+def create_app(state: CompanionState) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[STATE] = state
+    setup_errors(app)
+    setup_host_guard(app, state.port)
+    setup_origin_guard(app)
+    setup_body_limit(app)
+    setup_auth(app, state.token.value)
+    setup_headers(app)
+    install(app, ROUTES)
+    setup_go(app)
+    app.cleanup_ctx.append(_background)
+    return app
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    watcher = asyncio.create_task(app[STATE].watch_catalog())
+    yield
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+
+
+async def serve(home: Path, port: int) -> None:
+    """Run until SIGINT or SIGTERM. Listens on 127.0.0.1 only: never on a public interface."""
+    state = CompanionState.open(home, port)
+    runner = web.AppRunner(create_app(state), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, LOOPBACK, port, reuse_address=True)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        state.close()
+        raise SystemExit(
+            f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}. Is another companion running? "
+            "(`cashback-companion serve --port N` picks another port.)"
+        ) from exc
+    port_file = home / PORT_FILENAME
+    port_file.write_text(f"{port}\n", encoding="ascii")
+    log.info("Cashback Guard companion listening on http://%s:%d (data in %s)", LOOPBACK, port, home)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows has no add_signal_handler
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        port_file.unlink(missing_ok=True)
+        await runner.cleanup()
+        state.close()
