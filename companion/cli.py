@@ -28,8 +28,16 @@ from companion.tracking.clicks import click_log
 from companion.tracking.matcher import PartnerIndex
 
 LOG_COLUMNS = [
-    "click_id", "created_at", "partner", "program", "target_url", "status", "tracking",
-    "order_id", "order_amount", "order_currency",
+    "click_id",
+    "created_at",
+    "partner",
+    "program",
+    "target_url",
+    "status",
+    "tracking",
+    "order_id",
+    "order_amount",
+    "order_currency",
 ]
 
 
@@ -86,11 +94,15 @@ def cmd_catalog_list(args: argparse.Namespace, home: Path) -> None:
     print("Programs:")
     for program in stored.catalog.programs:
         cap = f", cap {program.monthly_cap}/month" if program.monthly_cap else ""
-        print(f"  {program.id:<20} {program.name} ({program.currency}{cap}, up to {program.confirmation_days} days)")
+        print(
+            f"  {program.id:<20} {program.name} ({program.currency}{cap}, up to {program.confirmation_days} days)"
+        )
     print("Partners:")
     for partner in stored.catalog.partners:
         best = index.offers[partner.id][0]
-        print(f"  {partner.id:<20} {partner.name:<24} {_rate(best.to_json()):<10} {', '.join(partner.domains)}")
+        print(
+            f"  {partner.id:<20} {partner.name:<24} {_rate(best.to_json()):<10} {', '.join(partner.domains)}"
+        )
 
 
 def _rate(offer: dict[str, Any]) -> str:
@@ -130,8 +142,14 @@ def cmd_log(args: argparse.Namespace, home: Path) -> None:
         print("No clicks yet. Activate cashback on a partner store from the browser extension.")
     else:
         for r in records:
-            order = f" order {r['order_id']} {r['order_amount'] or ''} {r['order_currency'] or ''}" if r["order_id"] else ""
-            print(f"{r['created_at']}  {r['partner_name']:<20} {r['program']:<12} {r['status']:<13} {r['tracking']:<8}{order}")
+            order = (
+                f" order {r['order_id']} {r['order_amount'] or ''} {r['order_currency'] or ''}"
+                if r["order_id"]
+                else ""
+            )
+            print(
+                f"{r['created_at']}  {r['partner_name']:<20} {r['program']:<12} {r['status']:<13} {r['tracking']:<8}{order}"
+            )
 
 
 def cmd_pair(args: argparse.Namespace, home: Path) -> None:
@@ -140,7 +158,9 @@ def cmd_pair(args: argparse.Namespace, home: Path) -> None:
         _print_json({"code": code, "expires_at": expires})
     else:
         print(f"Pairing code: {code}")
-        print("Type it into Cashback Guard's options page in your browser. It works once, for 5 minutes.")
+        print(
+            "Type it into Cashback Guard's options page in your browser. It works once, for 5 minutes."
+        )
 
 
 def cmd_token(args: argparse.Namespace, home: Path) -> None:
@@ -165,7 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, run: Callable[[argparse.Namespace, Path], None], help_text: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, run: Callable[[argparse.Namespace, Path], None], help_text: str
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(run=run)
         return sub
@@ -196,7 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     pair = command("pair", cmd_pair, "print a one-time code to pair the browser extension")
     pair.add_argument("--json", action="store_true")
     command("token", cmd_token, "print the API token, for local scripts")
-    doctor = command("doctor", cmd_doctor, "say where data and the token are kept and whether the companion runs")
+    doctor = command(
+        "doctor", cmd_doctor, "say where data and the token are kept and whether the companion runs"
+    )
     doctor.add_argument("--port", type=int, default=DEFAULT_PORT)
     doctor.add_argument("--json", action="store_true")
     return parser

@@ -20,14 +20,16 @@ DEFAULT_PORT = 47615
 LOOPBACK = "127.0.0.1"
 
 DB_FILENAME = "companion.sqlite3"
-TOKEN_FILENAME = "api-token"
+TOKEN_FILENAME = "api-token"  # noqa: S105 (a file name, not a secret)
 PORT_FILENAME = "port"
 
 
 def data_dir() -> Path:
     """The companion's data directory, created on first use with owner-only permissions."""
     override = os.environ.get(HOME_ENV)
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = (
+        Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    )
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

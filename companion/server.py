@@ -75,7 +75,9 @@ async def serve(home: Path, port: int) -> None:
         ) from exc
     port_file = home / PORT_FILENAME
     port_file.write_text(f"{port}\n", encoding="ascii")
-    log.info("Cashback Guard companion listening on http://%s:%d (data in %s)", LOOPBACK, port, home)
+    log.info(
+        "Cashback Guard companion listening on http://%s:%d (data in %s)", LOOPBACK, port, home
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -128,4 +128,6 @@ class Catalog(_Record):
 def _require_http_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PydanticCustomError("http_url", "must be an http or https URL, got {value!r}", {"value": value})
+        raise PydanticCustomError(
+            "http_url", "must be an http or https URL, got {value!r}", {"value": value}
+        )

@@ -42,7 +42,7 @@ def parse_catalog(text: str | bytes) -> Catalog:
     try:
         catalog = Catalog.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogError([_describe(err["loc"], raw) + ": " + err["msg"] for err in exc.errors()]) from exc
+        raise CatalogError([_problem(err["loc"], err["msg"], raw) for err in exc.errors()]) from exc
     problems = list(_cross_record_problems(catalog))
     if problems:
         raise CatalogError(problems)
@@ -79,6 +79,12 @@ def _cross_record_problems(catalog: Catalog) -> Iterator[str]:
             if offer.program in seen:
                 yield f"{at} program: this partner already has an offer from this program"
             seen.add(offer.program)
+
+
+def _problem(loc: tuple[int | str, ...], message: str, raw: Any) -> str:
+    # A list validator reports its item as "[N]: why", which reads best glued to the field.
+    glue = "" if message.startswith("[") else ": "
+    return _describe(loc, raw) + glue + message
 
 
 def _describe(loc: tuple[int | str, ...], raw: Any) -> str:

@@ -25,7 +25,7 @@ def running_port(home: Path) -> int:
 def probe(port: int, timeout: float = 1.0) -> str:
     url = f"http://127.0.0.1:{port}/api/v1/health"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (fixed loopback URL)
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
             health = json.load(answer)
         return f"running on 127.0.0.1:{port} (version {health.get('version')})"
     except (urllib.error.URLError, OSError, ValueError):
@@ -40,6 +40,8 @@ def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
         "data": str(home),
         "database": f"{db_path(home)} (schema {schema_version(conn)})",
         "token store": load_or_create(home).store,
-        "catalog": f"{stored.version} from {stored.source}" if stored else "none yet (imported on first start)",
+        "catalog": f"{stored.version} from {stored.source}"
+        if stored
+        else "none yet (imported on first start)",
         "companion": probe(port if port is not None else running_port(home)),
     }

@@ -28,13 +28,20 @@ async def pair(request: web.Request, state: CompanionState, body: m.PairRequest)
     if not is_extension_origin(request.headers.get("Origin", "")):
         raise ApiError(403, "bad_origin", "pairing is only for the browser extension")
     if not await state.db(spend_code, body.code):
-        raise ApiError(403, "bad_code", "this pairing code is wrong, used or expired; run `cashback-companion pair` for a new one", "code")
+        raise ApiError(
+            403,
+            "bad_code",
+            "this pairing code is wrong, used or expired; run `cashback-companion pair` for a new one",
+            "code",
+        )
     return m.PairResponse(
         token=state.token.value, companion=m.CompanionInfo(version=__version__, api=API_VERSION)
     )
 
 
-async def match(request: web.Request, state: CompanionState, query: m.MatchQuery) -> m.MatchResponse:
+async def match(
+    request: web.Request, state: CompanionState, query: m.MatchQuery
+) -> m.MatchResponse:
     found = state.index.match_url(query.url)
     if found is None:
         return m.MatchResponse(url=query.url, partner=None, offers=[])
@@ -56,7 +63,9 @@ async def partner_index(request: web.Request, state: CompanionState, _: None) ->
     return web.json_response(index.export(), headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
-async def create(request: web.Request, state: CompanionState, body: m.ClickRequest) -> m.ClickCreated:
+async def create(
+    request: web.Request, state: CompanionState, body: m.ClickRequest
+) -> m.ClickCreated:
     try:
         click = await state.db(create_click, state.index, body.url, body.program)
     except ClickError as exc:
@@ -70,7 +79,9 @@ async def create(request: web.Request, state: CompanionState, body: m.ClickReque
     )
 
 
-async def list_clicks(request: web.Request, state: CompanionState, query: m.ClickLogQuery) -> m.ClickLog:
+async def list_clicks(
+    request: web.Request, state: CompanionState, query: m.ClickLogQuery
+) -> m.ClickLog:
     records, cursor = await state.db(click_log, query.limit, query.before)
     return m.ClickLog.model_validate({"clicks": records, "next": cursor})
 
@@ -84,7 +95,9 @@ async def one_click(request: web.Request, state: CompanionState, _: None) -> m.C
 
 async def events(request: web.Request, state: CompanionState, body: m.EventBatch) -> m.EventsResult:
     result = await state.db(ingest, body.events)
-    return m.EventsResult(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)
+    return m.EventsResult(
+        accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected
+    )
 
 
 @cache
@@ -97,36 +110,66 @@ async def openapi(request: web.Request, state: CompanionState, _: None) -> web.S
 
 
 ROUTES: list[Route] = [
-    Route("GET", "/api/v1/health", health, "Is the companion running", auth=False, response=m.Health),
     Route(
-        "POST", "/api/v1/pair", pair, "Trade a one-time pairing code for the API token",
-        auth=False, body=m.PairRequest, response=m.PairResponse,
+        "GET", "/api/v1/health", health, "Is the companion running", auth=False, response=m.Health
+    ),
+    Route(
+        "POST",
+        "/api/v1/pair",
+        pair,
+        "Trade a one-time pairing code for the API token",
+        auth=False,
+        body=m.PairRequest,
+        response=m.PairResponse,
         errors={403: "not an extension origin, or a wrong, used or expired code"},
     ),
     Route(
-        "GET", "/api/v1/match", match, "Which partner store a URL opens, with its offers best first",
-        query=m.MatchQuery, response=m.MatchResponse,
+        "GET",
+        "/api/v1/match",
+        match,
+        "Which partner store a URL opens, with its offers best first",
+        query=m.MatchQuery,
+        response=m.MatchResponse,
     ),
     Route(
-        "GET", "/api/v1/partners/index", partner_index,
+        "GET",
+        "/api/v1/partners/index",
+        partner_index,
         "The partner index the extension matches with (ETag / If-None-Match)",
-        response=m.PartnerIndexResponse, errors={304: "the index has not changed"},
+        response=m.PartnerIndexResponse,
+        errors={304: "the index has not changed"},
     ),
     Route(
-        "POST", "/api/v1/clicks", create, "Make a click: the shopper pressed Activate",
-        body=m.ClickRequest, response=m.ClickCreated,
+        "POST",
+        "/api/v1/clicks",
+        create,
+        "Make a click: the shopper pressed Activate",
+        body=m.ClickRequest,
+        response=m.ClickCreated,
     ),
     Route(
-        "GET", "/api/v1/clicks", list_clicks, "The click log, newest first",
-        query=m.ClickLogQuery, response=m.ClickLog,
+        "GET",
+        "/api/v1/clicks",
+        list_clicks,
+        "The click log, newest first",
+        query=m.ClickLogQuery,
+        response=m.ClickLog,
     ),
     Route(
-        "GET", "/api/v1/clicks/{click_id}", one_click, "One click with its session and order",
-        response=m.ClickRecord, errors={404: "no such click"},
+        "GET",
+        "/api/v1/clicks/{click_id}",
+        one_click,
+        "One click with its session and order",
+        response=m.ClickRecord,
+        errors={404: "no such click"},
     ),
     Route(
-        "POST", "/api/v1/events", events, "What the extension saw: landing, pages, orders",
-        body=m.EventBatch, response=m.EventsResult,
+        "POST",
+        "/api/v1/events",
+        events,
+        "What the extension saw: landing, pages, orders",
+        body=m.EventBatch,
+        response=m.EventsResult,
     ),
     Route("GET", "/api/v1/openapi.json", openapi, "This API as OpenAPI 3.1", auth=False),
 ]

@@ -11,7 +11,7 @@ import hmac
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-
+AUTHENTICATED = web.RequestKey("authenticated", bool)
 
 
 def setup_auth(app: web.Application, token: str) -> None:
@@ -21,7 +21,7 @@ def setup_auth(app: web.Application, token: str) -> None:
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         given = request.headers.get("Authorization", "").encode("utf-8", "replace")
         # compare_digest: the time taken does not tell how much of a guess was right.
-        request["authenticated"] = hmac.compare_digest(given, expected)
+        request[AUTHENTICATED] = hmac.compare_digest(given, expected)
         return await handler(request)
 
     app.middlewares.append(auth)

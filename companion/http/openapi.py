@@ -29,7 +29,10 @@ def _models(routes: list[Route]) -> list[type[BaseModel]]:
 def openapi_document(routes: list[Route]) -> dict[str, Any]:
     models = _models(routes)
     keyed, components = models_json_schema(
-        [(model, "validation" if model in _inputs(routes) else "serialization") for model in models],
+        [
+            (model, "validation" if model in _inputs(routes) else "serialization")
+            for model in models
+        ],
         ref_template=_REF,
     )
     schemas = components.get("$defs", {})
@@ -76,7 +79,12 @@ def openapi_document(routes: list[Route]) -> dict[str, Any]:
         path = re.sub(r"\{(\w+)\}", r"{\1}", route.path)
         if "{" in path:
             operation.setdefault("parameters", []).extend(
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "maxLength": 64},
+                }
                 for name in re.findall(r"\{(\w+)\}", path)
             )
         paths.setdefault(path, {})[route.method.lower()] = operation

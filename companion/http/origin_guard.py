@@ -16,7 +16,8 @@ EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://")
 
 
 def is_extension_origin(origin: str) -> bool:
-    return origin.startswith(EXTENSION_SCHEMES) and len(origin) > len("moz-extension://")
+    scheme, sep, extension_id = origin.partition("://")
+    return bool(sep) and f"{scheme}://" in EXTENSION_SCHEMES and bool(extension_id)
 
 
 def setup_origin_guard(app: web.Application) -> None:

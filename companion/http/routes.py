@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from companion.http.auth import AUTHENTICATED
 from companion.http.errors import ApiError, validation_error
 from companion.http.state import CompanionState
 
@@ -58,8 +59,10 @@ async def _parse(request: web.Request, route: Route) -> Any:
 
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
-        if route.auth and not request.get("authenticated"):
-            raise ApiError(401, "unauthorized", "a valid 'Authorization: Bearer <token>' is required")
+        if route.auth and not request.get(AUTHENTICATED):
+            raise ApiError(
+                401, "unauthorized", "a valid 'Authorization: Bearer <token>' is required"
+            )
         parsed = await _parse(request, route)
         result = await route.handler(request, request.app[STATE], parsed)
         if isinstance(result, web.StreamResponse):

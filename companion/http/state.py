@@ -53,7 +53,10 @@ class CompanionState:
         )
 
     async def db(
-        self, work: Callable[Concatenate[sqlite3.Connection, P], R], *args: P.args, **kwargs: P.kwargs
+        self,
+        work: Callable[Concatenate[sqlite3.Connection, P], R],
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> R:
         """Run ``work(conn, ...)`` on the database thread."""
         loop = asyncio.get_running_loop()

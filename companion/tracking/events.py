@@ -97,7 +97,9 @@ class IngestResult:
 _STATUS_RANK = {"clicked": 0, "landed": 1, "order_placed": 2}
 
 
-def ingest(conn: sqlite3.Connection, events: list[LandingEvent | PageEvent | OrderEvent]) -> IngestResult:
+def ingest(
+    conn: sqlite3.Connection, events: list[LandingEvent | PageEvent | OrderEvent]
+) -> IngestResult:
     result = IngestResult()
     received = now_iso()
     with transaction(conn):
@@ -127,7 +129,11 @@ def _advance(conn: sqlite3.Connection, click_id: str, current: str, new: str) ->
 
 
 def _apply(
-    conn: sqlite3.Connection, event: LandingEvent | PageEvent | OrderEvent, at: str, partner: str, status: str
+    conn: sqlite3.Connection,
+    event: LandingEvent | PageEvent | OrderEvent,
+    at: str,
+    partner: str,
+    status: str,
 ) -> None:
     if isinstance(event, LandingEvent):
         data = event.data

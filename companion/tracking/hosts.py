@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import idna
 import tldextract
@@ -66,7 +66,23 @@ def parse_http_url(url: str) -> HttpUrl:
     if not netloc:
         raise ValueError("the URL has no host")
     host, port = _split_port(netloc, scheme)
-    return HttpUrl(scheme, normalise_host(host), port, parts.path, parts.query, parts.fragment)
+    return HttpUrl(
+        scheme,
+        normalise_host(host),
+        port,
+        _percent_encode(parts.path),
+        _percent_encode(parts.query),
+        _percent_encode(parts.fragment),
+    )
+
+
+# What WHATWG leaves as it is in a path, query or fragment: printable ASCII but space, ", <, >, `.
+_KEEP = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>`')
+
+
+def _percent_encode(part: str) -> str:
+    """Encode what a browser encodes (spaces, quotes, non-ASCII) and keep existing escapes."""
+    return quote(part, safe=_KEEP)
 
 
 def _split_query(rest: str) -> tuple[str, str, str]:
@@ -131,7 +147,9 @@ def is_ip_literal(host: str) -> bool:
 @lru_cache(maxsize=1)
 def _public_suffixes() -> tldextract.TLDExtract:
     # The Public Suffix List snapshot shipped inside tldextract; never fetched over the network.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False
+    )
 
 
 def store_domain(text: str) -> str:

@@ -1,0 +1,53 @@
+# Cashback Guard: one entry point for a fresh machine.
+#   make run    set up and start the companion with the bundled catalog
+#   make test   set up and run every check: linters, unit tests, the extension's tests, real browsers
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 47615
+
+# Installing is driven by stamps, so a second `make test` does not reinstall anything.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium: Playwright drives it; its own browser download is never used.
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+.PHONY: setup run test lint unit js e2e clean
+setup: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
+
+run: $(VENV)/.installed
+	@echo "Starting the companion on http://127.0.0.1:$(PORT) (Ctrl-C stops it)."
+	@echo "Load the extension: chrome://extensions > Developer mode > Load unpacked > $(CURDIR)/extension"
+	@echo "Then pair it: run '$(BIN)/cashback-companion pair' and type the code into the extension's options page."
+	$(BIN)/cashback-companion serve --port $(PORT)
+
+lint: $(VENV)/.installed node_modules/.installed
+	$(BIN)/ruff check companion tests
+	$(BIN)/ruff format --check companion tests
+	$(BIN)/mypy
+	npx eslint extension tests/js
+	npx web-ext lint --source-dir extension --self-hosted
+
+unit: $(VENV)/.installed
+	$(BIN)/pytest -q -m "not e2e" tests
+
+js: node_modules/.installed
+	node --test tests/js/
+
+e2e: setup
+	$(BIN)/pytest -q -m e2e tests
+
+test: lint unit js e2e
+
+clean:
+	rm -rf $(VENV) node_modules artifacts .pytest_cache .mypy_cache .ruff_cache *.egg-info
