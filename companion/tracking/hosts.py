@@ -166,9 +166,10 @@ def store_domain(text: str) -> str:
     labels = host.split(".")
     if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
         raise HostError(f"{text!r} is not a host name")
-    extracted = _public_suffixes()(host)
-    if not extracted.domain:
+    if not _public_suffixes()(host).domain:
         raise HostError(f"{text!r} is a public suffix, not a store's domain")
+    if len(labels) < 2:
+        raise HostError(f"{text!r} is a top-level name, not a store's domain")
     return host
 
 

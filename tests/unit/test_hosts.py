@@ -84,6 +84,7 @@ def test_store_domain_accepts(domain: str, normalised: str) -> None:
         ("com", "public suffix"),
         ("co.uk", "public suffix"),
         ("рф", "public suffix"),
+        ("test", "top-level name"),
         ("127.0.0.1", "IP address"),
         ("shop example.com", "not a host name"),
         ("-shop.com", "not a host name"),

@@ -1,0 +1,103 @@
+"""Fixtures for the end-to-end tests: see ``harness.py`` for the real parts they start."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, Worker, sync_playwright
+
+from tests.conftest import free_port
+from tests.e2e.harness import (
+    ARTIFACTS,
+    CHROMIUM,
+    EXTENSION,
+    Companion,
+    Sites,
+    chromium_args,
+    wait_until,
+)
+from tests.e2e.sites import demo_catalog
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def sites() -> Iterator[Sites]:
+    running = Sites(free_port())
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def companion(tmp_path: Path, sites: Sites) -> Iterator[Companion]:
+    home = tmp_path / "companion-home"
+    home.mkdir()
+    running = Companion(home, free_port())
+    catalog = tmp_path / "demo-catalog.json"
+    catalog.write_text(json.dumps(demo_catalog(sites.port)))
+    running.cli("catalog", "import", str(catalog))
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@dataclass
+class Browser:
+    context: BrowserContext
+    worker: Worker
+    extension_id: str
+
+    def page(self, path: str) -> Page:
+        page = self.context.new_page()
+        page.goto(f"chrome-extension://{self.extension_id}/{path}")
+        return page
+
+
+def launch(playwright: Playwright, profile: Path, extensions: list[Path]) -> Browser:
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=chromium_args(extensions)
+    )
+
+    # The "extension ready" handshake: our service worker is running.
+    def ours() -> Worker | None:
+        for worker in context.service_workers:
+            if worker.url.endswith("/js/background.js"):
+                return worker
+        return None
+
+    worker = ours() or wait_until(ours, 15, "the extension's service worker")
+    return Browser(context, worker, worker.url.split("/")[2])
+
+
+@pytest.fixture
+def browser(
+    playwright: Playwright, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Browser]:
+    running = launch(playwright, tmp_path / "profile", [EXTENSION])
+    yield running
+    _keep_screenshots(running, request.node.name)
+    running.context.close()
+
+
+def _keep_screenshots(browser: Browser, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for number, page in enumerate(browser.context.pages):
+        if page.url.startswith("http"):
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(ARTIFACTS / f"{name}-{number}.png"))

@@ -1,0 +1,168 @@
+"""The fake web the end-to-end tests shop on: a partner store, an affiliate network, and a
+site that is no partner, all served by one aiohttp app on one port and told apart by Host.
+
+Chromium maps every ``*.test`` name to 127.0.0.1 (``--host-resolver-rules``), so
+``http://shop.test:PORT/`` reaches this app with ``Host: shop.test:PORT``.
+
+- ``net.test/click`` is the program's affiliate network: it 302s to the store with its
+  ``aff_id`` parameter, as real networks do.
+- ``shop.test`` sets its tracking cookie ``aff_click`` whenever a URL carries ``aff_id``, and
+  sells one item through cart, checkout and an order-confirmation page that reports the order
+  the three ways real stores do (GA4 dataLayer, JSON-LD, wording).
+- ``other.test`` is a site that is no partner of anything.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from aiohttp import web
+
+ORDER_ID = "A-1001"
+ORDER_AMOUNT = "2450.50"
+ORDER_CURRENCY = "RUB"
+
+
+def demo_catalog(port: int) -> dict[str, Any]:
+    """The catalog the tests import: the MTS rules, one partner store on ``shop.test``."""
+    return {
+        "name": "End-to-end demo",
+        "programs": [
+            {
+                "id": "demo",
+                "name": "Demo Cashback",
+                "currency": "RUB",
+                "rounding": "half_up_integer",
+                "monthly_cap": "10000",
+                "confirmation_days": 90,
+                "payout_day": 1,
+            },
+            {"id": "rival", "name": "Rival Rewards", "currency": "RUB", "confirmation_days": 45},
+        ],
+        "partners": [
+            {
+                "id": "shop",
+                "name": "Demo Shop",
+                "category": "online_stores",
+                "domains": ["shop.test"],
+                "offers": [
+                    {
+                        "program": "demo",
+                        "rate_percent": "5",
+                        "go_url": f"http://net.test:{port}/click?sub={{click_id}}&to={{target_url}}",
+                    },
+                    {
+                        "program": "rival",
+                        "rate_percent": "3",
+                        "go_url": f"http://net.test:{port}/click?sub=rival&to={{target_url}}",
+                    },
+                ],
+                "tracking": {"cookies": ["aff_click"], "params": ["aff_id"]},
+                "order_pages": ["/order/complete"],
+            }
+        ],
+    }
+
+
+def _page(title: str, body: str, head: str = "") -> web.Response:
+    document = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>{head}
+<style>body {{ font-family: sans-serif; }} button {{ all: unset; }}</style></head>
+<body>{body}</body></html>"""
+    return web.Response(text=document, content_type="text/html")
+
+
+def _host(request: web.Request) -> str:
+    return (request.host or "").split(":")[0]
+
+
+async def network_click(request: web.Request) -> web.StreamResponse:
+    """The affiliate network: note the click, send the shopper on to the store with our id."""
+    target = request.query.get("to", "")
+    parts = urlsplit(target)
+    if parts.hostname != "shop.test":
+        return web.Response(status=400, text="unknown merchant")
+    separator = "&" if parts.query else "?"
+    landing = f"{target}{separator}{urlencode({'aff_id': 'NET-' + request.query.get('sub', '')})}"
+    response = web.Response(status=302, headers={"Location": landing})
+    response.set_cookie("net_seen", "1")
+    return response
+
+
+STORE_PAGES: dict[str, tuple[str, str]] = {
+    "/": ("Demo Shop", '<h1>Demo Shop</h1><a href="/item/1">Kettle</a>'),
+    "/item/1": (
+        "Kettle - Demo Shop",
+        "<h1>Kettle</h1><p>Order now and get it tomorrow. Price 2450.50 RUB.</p>"
+        '<a href="/cart">Add to cart</a>',
+    ),
+    "/cart": (
+        "Cart - Demo Shop",
+        '<h1>Your cart</h1><p>Kettle, 1 pc</p><a href="/checkout">Checkout</a>',
+    ),
+    "/checkout": (
+        "Checkout - Demo Shop",
+        '<h1>Checkout</h1><form action="/order/complete"><button>Pay 2450.50 RUB</button></form>',
+    ),
+}
+
+
+def _order_page() -> web.Response:
+    datalayer = json.dumps(
+        {
+            "event": "purchase",
+            "ecommerce": {
+                "transaction_id": ORDER_ID,
+                "value": ORDER_AMOUNT,
+                "currency": ORDER_CURRENCY,
+            },
+        }
+    )
+    jsonld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "Order",
+            "orderNumber": ORDER_ID,
+            "price": ORDER_AMOUNT,
+            "priceCurrency": ORDER_CURRENCY,
+        }
+    )
+    head = (
+        f"<script>window.dataLayer = window.dataLayer || []; window.dataLayer.push({datalayer});</script>"
+        f'<script type="application/ld+json">{jsonld}</script>'
+    )
+    body = f"<h1>Thank you for your order!</h1><p>Order #{ORDER_ID} has been placed.</p>"
+    return _page("Order placed - Demo Shop", body, head)
+
+
+async def store(request: web.Request) -> web.StreamResponse:
+    if request.path == "/order/complete":
+        response = _order_page()
+    elif request.path in STORE_PAGES:
+        response = _page(*STORE_PAGES[request.path])
+    else:
+        return web.Response(status=404, text="no such page")
+    if "aff_id" in request.query:
+        # The store's tracking cookie: what the program's "last click" is.
+        response.set_cookie("aff_click", request.query["aff_id"], max_age=30 * 86400)
+    return response
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    host = _host(request)
+    if host == "net.test" and request.path == "/click":
+        return await network_click(request)
+    if host == "shop.test":
+        return await store(request)
+    if host == "other.test":
+        return _page("Other site", "<h1>Just a blog</h1><p>Nothing to buy; order of the day.</p>")
+    return web.Response(status=404, text=f"no such test site: {html.escape(host)}")
+
+
+def create_sites() -> web.Application:
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    return app
