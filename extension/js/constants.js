@@ -47,17 +47,11 @@ export const SESSION_STATE = Object.freeze({
   LANDED: "landed",
   ORDER_PLACED: "order_placed",
 });
-export const TRACKING = Object.freeze({
-  UNKNOWN: "unknown",
-  TRACKED: "tracked",
-  AT_RISK: "at_risk",
-});
 
 // The affiliate redirect chain normally settles within seconds; a chain that
 // has not reached the store by then was abandoned or broken.
 export const ACTIVATION_TIMEOUT_MS = 2 * 60 * 1000;
 export const MAX_HOPS = 20;
-export const MAX_URL_LENGTH = 2048;
 
 // Order pages often fill the dataLayer or render the confirmation after the
 // load event (and single-page checkouts only change history), so the page is
@@ -66,16 +60,6 @@ export const ORDER_CHECK_DELAYS_MS = [500, 3000];
 // Order ids remembered per store so one order is recorded once.
 export const SEEN_ORDERS_MAX = 100;
 
-// Caps on what is read from a store's page: everything there is untrusted.
-export const PAGE_LIMITS = Object.freeze({
-  dataLayerEntries: 50,
-  dataLayerDepth: 6,
-  dataLayerNodes: 2000,
-  stringChars: 500,
-  jsonLdScripts: 20,
-  jsonLdChars: 100_000,
-  textChars: 50_000,
-});
 // A page that never answers a script injection must not hold up the worker.
 export const INJECTION_TIMEOUT_MS = 5000;
 

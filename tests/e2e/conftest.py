@@ -19,7 +19,6 @@ from tests.e2e.harness import (
     Companion,
     Sites,
     chromium_args,
-    wait_until,
 )
 from tests.e2e.sites import demo_catalog
 
@@ -74,14 +73,21 @@ def launch(playwright: Playwright, profile: Path, extensions: list[Path]) -> Bro
         str(profile), executable_path=CHROMIUM, headless=True, args=chromium_args(extensions)
     )
 
-    # The "extension ready" handshake: our service worker is running.
+    # The "extension ready" handshake: our service worker is running. Playwright's sync API
+    # delivers the worker only while it is called, so wait with its own timer, not time.sleep.
     def ours() -> Worker | None:
-        for worker in context.service_workers:
-            if worker.url.endswith("/js/background.js"):
-                return worker
-        return None
+        return next(
+            (w for w in context.service_workers if w.url.endswith("/js/background.js")), None
+        )
 
-    worker = ours() or wait_until(ours, 15, "the extension's service worker")
+    pump = context.pages[0] if context.pages else context.new_page()
+    for _ in range(150):
+        worker = ours()
+        if worker is not None:
+            break
+        pump.wait_for_timeout(100)
+    else:
+        raise AssertionError("the extension's service worker did not start within 15 s")
     return Browser(context, worker, worker.url.split("/")[2])
 
 

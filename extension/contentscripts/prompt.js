@@ -1,0 +1,168 @@
+/*
+ * The in-page prompt on a partner store: the store, the best offer, the
+ * other programs' rates, and the Activate button. Injected by js/inject.js
+ * into partner tabs only.
+ *
+ * The store's page is hostile ground. Its CSS is kept out by a shadow root;
+ * every text goes in with textContent, never as markup; and a click counts
+ * only if the browser says a person made it (event.isTrusted), so the store's
+ * own scripts cannot activate cashback through the open shadow root.
+ *
+ * A classic script (executeScript does not inject modules), so it uses the
+ * `chrome` namespace with callbacks, which Chromium and Firefox both offer,
+ * instead of js/webext.js.
+ */
+(() => {
+  // Injected again into the same document (say, after a history navigation),
+  // it must not draw a second prompt.
+  if (globalThis.cashbackGuardPromptShown) {
+    return;
+  }
+  globalThis.cashbackGuardPromptShown = true;
+
+  const t = (key, substitutions) => chrome.i18n.getMessage(key, substitutions);
+
+  function send(message) {
+    return new Promise((resolve) => {
+      chrome.runtime.sendMessage(message, (response) => {
+        // The worker can be gone (extension reloaded): treat as no answer.
+        resolve(chrome.runtime.lastError ? null : (response ?? null));
+      });
+    });
+  }
+
+  function element(tag, attributes = {}, children = []) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      node.setAttribute(name, value);
+    }
+    for (const child of children) {
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  // Only constants here, no data from the page or the index.
+  const STYLE = `
+    :host { all: initial; position: fixed; top: 16px; right: 16px; z-index: 2147483647; display: block; }
+    .card { box-sizing: border-box; width: 320px; padding: 14px 16px; border-radius: 10px;
+      background: #ffffff; color: #202124; box-shadow: 0 4px 24px rgba(0, 0, 0, .25);
+      font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+    header { display: flex; align-items: center; justify-content: space-between; margin-bottom: 6px; }
+    .brand { font-size: 12px; font-weight: 600; color: #188038; text-transform: uppercase; letter-spacing: .04em; }
+    h2 { margin: 0 0 6px; font-size: 16px; font-weight: 600; }
+    p, ul { margin: 0 0 8px; padding: 0; }
+    li { list-style: none; color: #5f6368; }
+    .rate { font-weight: 700; color: #188038; }
+    .actions { display: flex; gap: 8px; align-items: center; margin-top: 10px; }
+    button { font: inherit; cursor: pointer; border-radius: 6px; }
+    .activate { padding: 8px 14px; border: 0; background: #188038; color: #ffffff; font-weight: 600; }
+    .activate:disabled { opacity: .6; cursor: default; }
+    .never { padding: 8px 4px; border: 0; background: none; color: #5f6368; text-decoration: underline; }
+    .dismiss { width: 28px; height: 28px; border: 0; background: none; color: #5f6368; font-size: 20px; line-height: 1; }
+    .error { color: #c5221f; }
+    button:focus-visible { outline: 2px solid #1a73e8; outline-offset: 2px; }
+  `;
+
+  function render({ partner }) {
+    const [best, ...others] = partner.offers;
+    const host = document.createElement("cashback-guard-prompt");
+    const root = host.attachShadow({ mode: "open" });
+
+    const activate = element("button", { type: "button", class: "activate", "data-testid": "activate" }, [
+      t("activate"),
+    ]);
+    const never = element("button", { type: "button", class: "never", "data-testid": "never-here" }, [
+      t("neverHere"),
+    ]);
+    const dismiss = element(
+      "button",
+      { type: "button", class: "dismiss", "data-testid": "dismiss", "aria-label": t("dismiss"), title: t("dismiss") },
+      ["×"],
+    );
+    const error = element("p", { class: "error", role: "alert", hidden: "" });
+
+    const children = [
+      element("header", {}, [element("span", { class: "brand" }, [t("extName")]), dismiss]),
+      element("h2", { id: "title" }, [t("promptTitle", [partner.name])]),
+    ];
+    if (best) {
+      children.push(
+        element("p", {}, [
+          t("bestOffer"),
+          " ",
+          element("span", { class: "rate" }, [best.rate]),
+          " ",
+          t("offerProgram", [best.programName]),
+        ]),
+      );
+    }
+    if (others.length > 0) {
+      children.push(
+        element("p", {}, [t("otherOffers")]),
+        element(
+          "ul",
+          {},
+          others.map((offer) => element("li", {}, [t("offerLine", [offer.programName, offer.rate])])),
+        ),
+      );
+    }
+    children.push(element("div", { class: "actions" }, [activate, never]), error);
+
+    // A constructed sheet, not a <style> element: a store's Content-Security-
+    // Policy may forbid inline styles (Firefox applies it to ours too), and
+    // it does not govern the CSS object model.
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    root.adoptedStyleSheets = [sheet];
+    const card = element(
+      "div",
+      { class: "card", role: "dialog", "aria-labelledby": "title", "data-testid": "prompt" },
+      children,
+    );
+    root.append(card);
+
+    const close = () => host.remove();
+    // A page can hide elements it does not know; an inline !important beats
+    // any rule in its stylesheets.
+    host.style.setProperty("display", "block", "important");
+
+    dismiss.addEventListener("click", (event) => {
+      if (event.isTrusted) {
+        close();
+        void send({ type: "dismissPrompt" });
+      }
+    });
+    never.addEventListener("click", (event) => {
+      if (event.isTrusted) {
+        close();
+        void send({ type: "neverAskHere" });
+      }
+    });
+    activate.addEventListener("click", async (event) => {
+      if (!event.isTrusted) {
+        return;
+      }
+      activate.disabled = true;
+      activate.textContent = t("activating");
+      const answer = await send({ type: "activate" });
+      if (answer === null || answer.error) {
+        error.textContent = answer?.error?.message ?? t("statusError");
+        error.hidden = false;
+        activate.disabled = false;
+        activate.textContent = t("activate");
+      } else {
+        // The tab is on its way to the program's redirect.
+        close();
+      }
+    });
+
+    document.documentElement.append(host);
+  }
+
+  void send({ type: "getPrompt" }).then((answer) => {
+    if (answer?.show === true) {
+      render(answer);
+    }
+  });
+})();

@@ -1,0 +1,139 @@
+/*
+ * Activation: the shopper's click on Activate, the program's affiliate
+ * redirect, and the landing on the store.
+ *
+ * It starts only from the shopper's own click in the prompt or the popup,
+ * never by itself (the stores' and the Web Store's affiliate rules). The tab
+ * goes to the companion's redirect URL; every hop of the chain is noted (30x
+ * hops from webRequest, committed documents from webNavigation) until a page
+ * of the store finishes loading. Then the partner's tracking hints are looked
+ * for and a landing event is recorded.
+ *
+ * A chain in progress lives in storage.session under activation:<tab id>:
+ * the worker may be killed between two hops.
+ */
+import { webext } from "./webext.js";
+import * as storage from "./storage.js";
+import * as companion from "./companion.js";
+import * as partners from "./partners.js";
+import * as session from "./session.js";
+import { ACTIVATION_TIMEOUT_MS, MAX_HOPS, SESSION } from "./constants.js";
+import { cookiesPresent, paramsPresent, trackingState } from "../lib/tracking.js";
+import { recordableUrl } from "../lib/url.js";
+
+const key = (tabId) => `${SESSION.ACTIVATION_PREFIX}${tabId}`;
+
+function isLive(chain) {
+  return chain !== undefined && Date.now() - chain.startedAt < ACTIVATION_TIMEOUT_MS;
+}
+
+/** The chain in progress in a tab, or null. */
+export async function pending(tabId) {
+  const chain = await storage.get("session", key(tabId));
+  return isLive(chain) ? chain : null;
+}
+
+/**
+ * Activates cashback for the store page shown in `tabId`, with `program` or
+ * the best offer. Resolves to {clickId} once the tab is on its way.
+ */
+export async function activate(tabId, program) {
+  const tab = await webext.tabs.get(tabId);
+  const click = await companion.createClick(tab.url, program);
+  await session.start(click);
+  await storage.update("session", key(tabId), () => ({
+    clickId: click.click_id,
+    partnerId: click.partner,
+    startedAt: Date.now(),
+    hops: [recordableUrl(click.redirect_url)],
+    committedUrl: null,
+    // Firefox containers keep their own cookies; Chromium has no such field.
+    cookieStoreId: tab.cookieStoreId ?? null,
+  }));
+  await webext.tabs.update(tabId, { url: click.redirect_url });
+  return { clickId: click.click_id };
+}
+
+// Each of these answers whether the navigation belongs to an activation
+// chain, in which case it is not an ordinary page view of the store.
+
+/** A 30x hop in the tab's top frame. */
+export async function onRedirect(tabId, redirectUrl) {
+  return addHop(tabId, redirectUrl, false);
+}
+
+/** A document committed in the tab's top frame (server or client redirect, or the store). */
+export async function onCommitted(tabId, url) {
+  return addHop(tabId, url, true);
+}
+
+/** The tab's top document finished loading: on the store, that is the landing. */
+export async function onCompleted(tabId, url) {
+  const chain = await pending(tabId);
+  if (chain === null) {
+    return false;
+  }
+  const store = await partners.match(url);
+  if (chain.committedUrl === url && store?.id === chain.partnerId) {
+    await land(tabId, chain.clickId, url, store.partner);
+  }
+  return true;
+}
+
+async function addHop(tabId, url, committed) {
+  if ((await pending(tabId)) === null) {
+    return false;
+  }
+  const hop = recordableUrl(url);
+  await storage.update("session", key(tabId), (chain) => {
+    if (!isLive(chain)) {
+      return undefined;
+    }
+    const hops = chain.hops.at(-1) === hop || chain.hops.length >= MAX_HOPS ? chain.hops : [...chain.hops, hop];
+    return { ...chain, hops, committedUrl: committed ? url : chain.committedUrl };
+  });
+  return true;
+}
+
+async function land(tabId, clickId, landingUrl, partner) {
+  // Take the chain out first: a second load event must not land it twice.
+  let chain;
+  await storage.update("session", key(tabId), (stored) => {
+    chain = stored;
+    return undefined;
+  });
+  if (chain?.clickId !== clickId) {
+    return;
+  }
+  const hints = partner.tracking ?? {};
+  const storeHops = [];
+  for (const hop of chain.hops) {
+    if ((await partners.match(hop))?.id === chain.partnerId) {
+      storeHops.push(hop);
+    }
+  }
+  const cookies = await webext.cookies
+    .getAll({ url: landingUrl, ...(chain.cookieStoreId !== null && { storeId: chain.cookieStoreId }) })
+    .catch(() => []);
+  const cookieNames = cookiesPresent(cookies, hints.cookies);
+  const paramNames = paramsPresent(storeHops, hints.params);
+  await companion.record("landing", clickId, {
+    hops: chain.hops,
+    landing_url: recordableUrl(landingUrl),
+    cookies_present: cookieNames,
+    params_present: paramNames,
+  });
+  await session.landed(chain.partnerId, clickId, trackingState(cookieNames, paramNames));
+}
+
+// A chain that timed out is ignored where it is read, and goes with its tab
+// (or with the browser session, storage.session's lifetime).
+async function forget(tabId) {
+  if ((await storage.get("session", key(tabId))) !== undefined) {
+    await storage.update("session", key(tabId), () => undefined);
+  }
+}
+
+export function startListeners() {
+  webext.tabs.onRemoved.addListener((tabId) => void forget(tabId));
+}

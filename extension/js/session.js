@@ -1,0 +1,149 @@
+/*
+ * The purchase session: from the shopper's activation on a store until the
+ * order is placed there, in every tab of that store. One session per store,
+ * in storage.local under session:<partner id>, so a killed worker or a
+ * restarted browser picks it up again.
+ *
+ * This module is the only writer of sessions. It records what the shopper
+ * does on the store (page events) and recognises the order (order event).
+ */
+import * as storage from "./storage.js";
+import * as companion from "./companion.js";
+import * as inject from "./inject.js";
+import * as partners from "./partners.js";
+import {
+  LOCAL,
+  ORDER_CHECK_DELAYS_MS,
+  SEEN_ORDERS_MAX,
+  SESSION_MAX_AGE_MS,
+  SESSION_STATE,
+} from "./constants.js";
+import { webext } from "./webext.js";
+import { classifyPath } from "../lib/pages.js";
+import { recordableUrl } from "../lib/url.js";
+import { recognizeOrder } from "../lib/order.js";
+import { TRACKING } from "../lib/tracking.js";
+
+const key = (partnerId) => `${LOCAL.SESSION_PREFIX}${partnerId}`;
+
+function isCurrent(session) {
+  return session !== undefined && Date.now() - session.startedAt < SESSION_MAX_AGE_MS;
+}
+
+/** The store's session, unless there is none or it is too old to count. */
+export async function current(partnerId) {
+  const session = await storage.get("local", key(partnerId));
+  return isCurrent(session) ? session : null;
+}
+
+/** A session that is still being followed: activated, not yet ordered. */
+async function following(partnerId) {
+  const session = await current(partnerId);
+  return session !== null && session.state !== SESSION_STATE.ORDER_PLACED ? session : null;
+}
+
+/** What the popup shows of the store's session. */
+export async function summary(partnerId) {
+  const session = partnerId === null ? null : await current(partnerId);
+  return session === null
+    ? { state: SESSION_STATE.NONE, tracking: TRACKING.UNKNOWN, startedAt: null, order: null }
+    : { state: session.state, tracking: session.tracking, startedAt: session.startedAt, order: session.order };
+}
+
+/** A new session for the click the companion just made; it replaces any older one. */
+export async function start(click) {
+  await storage.update("local", key(click.partner), () => ({
+    clickId: click.click_id,
+    partnerId: click.partner,
+    program: click.program,
+    state: SESSION_STATE.ACTIVATED,
+    tracking: TRACKING.UNKNOWN,
+    startedAt: Date.now(),
+    order: null,
+  }));
+}
+
+/** The redirect chain reached the store. */
+export async function landed(partnerId, clickId, tracking) {
+  await updateSession(partnerId, clickId, (session) => ({ ...session, state: SESSION_STATE.LANDED, tracking }));
+}
+
+// Changes the session only if it is still the one of `clickId`: a change
+// that arrives after the shopper activated again belongs to the old click.
+function updateSession(partnerId, clickId, change) {
+  return storage.update("local", key(partnerId), (session) =>
+    isCurrent(session) && session.clickId === clickId ? change(session) : session,
+  );
+}
+
+/** A top-level page of a partner store was shown (a load or a history change). */
+export async function onPage(url, partnerId) {
+  const session = await following(partnerId);
+  if (session !== null) {
+    const { pathname } = new URL(url);
+    await companion.record("page", session.clickId, { url: recordableUrl(url), kind: classifyPath(pathname) });
+  }
+}
+
+/**
+ * Looks for an order confirmation on a partner page that finished loading,
+ * again a little later when the page fills in after load. Stops at the first
+ * order found, or when the tab is no longer on this store.
+ */
+export async function lookForOrder(tabId, partnerId) {
+  for (const delay of ORDER_CHECK_DELAYS_MS) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const session = await following(partnerId);
+    if (session === null) {
+      return;
+    }
+    const facts = await inject.gatherFacts(tabId);
+    if (facts === null) {
+      continue;
+    }
+    const store = await partners.match(facts.url);
+    if (store?.id !== partnerId) {
+      // The tab has left the store: what was read there is dropped unused.
+      return;
+    }
+    const order = recognizeOrder(facts, store.partner.order_pages);
+    if (order !== null) {
+      await recordOrder(session, facts.url, order);
+      return;
+    }
+  }
+}
+
+// One order is recorded once per store and order id (an order without an id
+// once per confirmation URL), however often its page is shown or reloaded.
+async function recordOrder(session, url, order) {
+  const orderKey = order.order_id ?? recordableUrl(url);
+  let isNew = false;
+  await storage.update("local", `${LOCAL.SEEN_ORDERS_PREFIX}${session.partnerId}`, (seen = []) => {
+    isNew = !seen.includes(orderKey);
+    return isNew ? [...seen, orderKey].slice(-SEEN_ORDERS_MAX) : seen;
+  });
+  if (!isNew) {
+    return;
+  }
+  await companion.record("order", session.clickId, { url: recordableUrl(url), ...order });
+  await updateSession(session.partnerId, session.clickId, (latest) => ({
+    ...latest,
+    state: SESSION_STATE.ORDER_PLACED,
+    order: { order_id: order.order_id, amount: order.amount, currency: order.currency },
+  }));
+}
+
+// Sessions too old to count are ignored where they are read; they are
+// removed once per browser start, which is often enough for a few records.
+async function removeOldSessions() {
+  for (const [storageKey, session] of await storage.entries("local", LOCAL.SESSION_PREFIX)) {
+    if (!isCurrent(session)) {
+      await storage.update("local", storageKey, (latest) => (isCurrent(latest) ? latest : undefined));
+    }
+  }
+}
+
+export function startListeners() {
+  webext.runtime.onStartup.addListener(() => void removeOldSessions());
+}

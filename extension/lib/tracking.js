@@ -1,0 +1,48 @@
+/*
+ * Whether the program's click was registered by the store, from the hints
+ * the partner index gives (`tracking.cookies`, `tracking.params`). The
+ * companion applies the same rule to the landing event; the extension applies
+ * it too so the badge and popup can say so at once, companion or not.
+ */
+
+export const TRACKING = Object.freeze({
+  UNKNOWN: "unknown",
+  TRACKED: "tracked",
+  AT_RISK: "at_risk",
+});
+
+/**
+ * Which of the parameter names appear in the query of any of `urls` (the
+ * store's own URLs of the redirect chain: a store that strips the affiliate
+ * parameter with a redirect of its own still saw it).
+ */
+export function paramsPresent(urls, names) {
+  if (!Array.isArray(names)) {
+    return [];
+  }
+  const seen = new Set();
+  for (const url of urls) {
+    try {
+      for (const key of new URL(url).searchParams.keys()) {
+        seen.add(key);
+      }
+    } catch {
+      // Not a URL: it has no parameters.
+    }
+  }
+  return names.filter((name) => typeof name === "string" && seen.has(name));
+}
+
+/** Which of the cookie names are among `cookies` (as the cookies API gives them). */
+export function cookiesPresent(cookies, names) {
+  if (!Array.isArray(names)) {
+    return [];
+  }
+  const seen = new Set(cookies.map((cookie) => cookie.name));
+  return names.filter((name) => typeof name === "string" && seen.has(name));
+}
+
+/** Tracked when any hint was seen, else at risk: the companion's rule. */
+export function trackingState(cookieNames, paramNames) {
+  return cookieNames.length + paramNames.length > 0 ? TRACKING.TRACKED : TRACKING.AT_RISK;
+}

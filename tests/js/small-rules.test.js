@@ -1,0 +1,119 @@
+// The small pure rules: offers as the shopper reads them, the companion's
+// address, the tracking hints, and URLs as events record them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+import { describeOffers } from "../../extension/lib/offers.js";
+import { companionOrigin } from "../../extension/lib/loopback.js";
+import { cookiesPresent, paramsPresent, trackingState, TRACKING } from "../../extension/lib/tracking.js";
+import { MAX_URL_LENGTH, recordableUrl } from "../../extension/lib/url.js";
+
+// The extension's own message lookup, with the real English and Russian texts.
+function lookup(locale) {
+  const messages = JSON.parse(
+    readFileSync(new URL(`../../extension/_locales/${locale}/messages.json`, import.meta.url), "utf8"),
+  );
+  return (key, substitutions = []) => {
+    let text = messages[key].message;
+    for (const [name, { content }] of Object.entries(messages[key].placeholders ?? {})) {
+      const value = substitutions[Number(content.slice(1)) - 1];
+      text = text.replaceAll(`$${name.toUpperCase()}$`, value);
+    }
+    return text;
+  };
+}
+
+const offer = (fields) => ({ program: "p", program_name: "Program", currency: "RUB", rate_percent: null, fixed_amount: null, up_to: false, ...fields });
+
+const OFFERS = [
+  ["en", offer({ rate_percent: "5" }), "5%"],
+  ["en", offer({ rate_percent: "3.4", up_to: true }), "up to 3.4%"],
+  ["ru", offer({ rate_percent: "3.4", up_to: true }), "до 3,4 %"],
+  ["en", offer({ fixed_amount: "150" }), "150 RUB"],
+  ["ru", offer({ fixed_amount: "150", up_to: true }), "до 150 RUB"],
+  ["en", offer({ rate_percent: 7 }), "7%"],
+];
+
+for (const [locale, given, rate] of OFFERS) {
+  test(`offer ${JSON.stringify(given.rate_percent ?? given.fixed_amount)} in ${locale} reads "${rate}"`, () => {
+    assert.deepEqual(describeOffers([given], lookup(locale)), [{ program: "p", programName: "Program", rate }]);
+  });
+}
+
+test("offers keep the index's order (best first) and drop unreadable ones", () => {
+  const offers = [
+    offer({ program: "a", rate_percent: "5" }),
+    offer({ program: "b", rate_percent: "1e9" }),
+    offer({ program: "c", fixed_amount: "100", currency: null }),
+    offer({ program: "d", rate_percent: "2" }),
+  ];
+  assert.deepEqual(
+    describeOffers(offers, lookup("en")).map((described) => described.program),
+    ["a", "d"],
+  );
+  assert.deepEqual(describeOffers(undefined, lookup("en")), []);
+});
+
+const ADDRESSES = [
+  ["http://127.0.0.1:47615", "http://127.0.0.1:47615"],
+  [" http://127.0.0.1:47615/ ", "http://127.0.0.1:47615"],
+  ["http://localhost:8000", "http://localhost:8000"],
+  ["http://[::1]:47615", "http://[::1]:47615"],
+  ["http://127.0.0.1", "http://127.0.0.1"],
+  ["https://127.0.0.1:47615", null],
+  ["http://192.168.1.10:47615", null],
+  ["http://127.0.0.1.evil.example:47615", null],
+  ["http://user:pw@127.0.0.1:47615", null],
+  ["http://127.0.0.1:47615/api", null],
+  ["http://127.0.0.1:47615/?x=1", null],
+  ["127.0.0.1:47615", null],
+  ["", null],
+];
+
+for (const [text, origin] of ADDRESSES) {
+  test(`companionOrigin(${JSON.stringify(text)}) = ${origin}`, () => {
+    assert.equal(companionOrigin(text), origin);
+  });
+}
+
+test("parameter hints are found in any of the store's URLs", () => {
+  const urls = ["https://shop.example/item/1?aff_id=NET-1&x=2", "https://shop.example/item/1", "not a url"];
+  assert.deepEqual(paramsPresent(urls, ["aff_id", "utm_source"]), ["aff_id"]);
+  assert.deepEqual(paramsPresent(urls, undefined), []);
+});
+
+test("cookie hints are found by name", () => {
+  const cookies = [{ name: "aff_click", value: "1" }, { name: "session", value: "2" }];
+  assert.deepEqual(cookiesPresent(cookies, ["aff_click", "other"]), ["aff_click"]);
+  assert.deepEqual(cookiesPresent(cookies, [7]), []);
+});
+
+const STATES = [
+  [["aff_click"], [], TRACKING.TRACKED],
+  [[], ["aff_id"], TRACKING.TRACKED],
+  [[], [], TRACKING.AT_RISK],
+];
+
+for (const [cookies, params, state] of STATES) {
+  test(`cookies ${JSON.stringify(cookies)} and params ${JSON.stringify(params)}: ${state}`, () => {
+    assert.equal(trackingState(cookies, params), state);
+  });
+}
+
+const RECORDED = [
+  ["https://shop.example/cart?x=1#step-2", "https://shop.example/cart?x=1"],
+  ["https://shop.example/", "https://shop.example/"],
+  ["not a url", "not a url"],
+];
+
+for (const [url, recorded] of RECORDED) {
+  test(`recordableUrl(${url}) = ${recorded}`, () => {
+    assert.equal(recordableUrl(url), recorded);
+  });
+}
+
+test("recorded URLs are capped", () => {
+  const long = `https://shop.example/?q=${"x".repeat(5000)}`;
+  assert.equal(recordableUrl(long).length, MAX_URL_LENGTH);
+});
