@@ -1,0 +1,70 @@
+"""The command line: exit codes, JSON shapes, and refusals without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from companion.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_catalog_list_starts_with_the_bundled_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "catalog", "list", "--json")
+    listing = json.loads(out)
+    assert code == 0
+    assert listing["source"] == "bundled"
+    assert {p["id"] for p in listing["catalog"]["programs"]} >= {"mts", "letyshops"}
+
+
+@pytest.mark.parametrize(
+    ("url", "partner", "best"),
+    [
+        ("https://www.letu.ru/product/1", "letoile", "mts"),
+        ("https://travel.ozon.ru/flights", "ozon_travel", "mts"),
+        ("https://ozon.ru.evil.example/", None, None),
+    ],
+)
+def test_match(
+    capsys: pytest.CaptureFixture[str], url: str, partner: str | None, best: str | None
+) -> None:
+    code, out, _ = run(capsys, "match", url, "--json")
+    answer = json.loads(out)
+    assert code == 0
+    assert (answer["partner"] or {}).get("id") == partner
+    assert (answer["offers"][0]["program"] if answer["offers"] else None) == best
+
+
+def test_pair_prints_a_short_code(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "pair", "--json")
+    assert code == 0
+    assert len(json.loads(out)["code"]) == 9  # XXXX-XXXX
+
+
+def test_token_is_stable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "token")[1] == run(capsys, "token")[1]
+
+
+def test_doctor_says_where_the_token_is(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "doctor", "--json", "--port", "1")
+    report = json.loads(out)
+    assert code == 0
+    assert report["token store"].startswith("file: ")
+    assert report["companion"].startswith("not running")
+
+
+def test_empty_log(capsys: pytest.CaptureFixture[str]) -> None:
+    assert json.loads(run(capsys, "log", "--json")[1]) == []
+    assert run(capsys, "log", "--csv")[1].startswith("click_id,")
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as usage:
+        main(["frobnicate"])
+    assert usage.value.code == 2
