@@ -6,6 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 47615
+DIST ?= dist
+# The one place the version is written; extension/manifest.json and package.json must say the
+# same (tests/packaging/test_versions.py fails when they drift).
+VERSION = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
 
 # Installing is driven by stamps, so a second `make test` does not reinstall anything.
 $(VENV)/.installed: pyproject.toml
@@ -22,8 +26,12 @@ node_modules/.installed: package.json package-lock.json
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-.PHONY: setup run test lint unit js e2e clean
-setup: $(VENV)/.installed node_modules/.installed /usr/bin/chromium
+# Debian's Firefox ESR: the tests drive it over WebDriver BiDi, which it serves itself.
+/usr/bin/firefox-esr:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr
+
+.PHONY: setup run test lint unit js e2e clean package bench soak
+setup: $(VENV)/.installed node_modules/.installed /usr/bin/chromium /usr/bin/firefox-esr
 
 run: $(VENV)/.installed
 	@echo "Starting the companion on http://127.0.0.1:$(PORT) (Ctrl-C stops it)."
@@ -49,5 +57,27 @@ e2e: setup
 
 test: lint unit js e2e
 
+# What a shopper installs: the extension for Chromium (zip) and Firefox (xpi), the companion's
+# wheel and sdist. tests/packaging/test_packages.py builds these with DIST=<temp dir> and installs
+# the wheel in a fresh venv.
+package: $(VENV)/.installed node_modules/.installed
+	$(BIN)/pytest -q tests/packaging/test_versions.py
+	@# An egg-info left by an earlier build lists files the package data may no longer declare.
+	rm -rf $(DIST) *.egg-info && mkdir -p $(DIST)
+	npx web-ext build --source-dir extension --artifacts-dir $(DIST) \
+		--filename cashback-guard-$(VERSION)-chromium.zip
+	npx web-ext build --source-dir extension --artifacts-dir $(DIST) \
+		--filename cashback-guard-$(VERSION)-firefox.xpi
+	$(BIN)/python -m build --quiet --outdir $(DIST) .
+	@ls -1 $(DIST)
+
 clean:
-	rm -rf $(VENV) node_modules artifacts .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) node_modules artifacts .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DIST)
+
+# Benchmarks (docs/reliability.md): a few minutes; not part of `make test`.
+bench: setup
+	$(BIN)/python -m benchmarks
+
+# Fault tests over a minute long (kill -9 rounds for two minutes); not part of `make test`.
+soak: setup
+	$(BIN)/pytest -q -m soak tests

@@ -12,19 +12,35 @@ import csv
 import json
 import logging
 import sys
+import webbrowser
 from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from companion import __version__
 from companion.catalog.store import ensure_catalog, save_catalog
 from companion.catalog.validate import CatalogError, parse_catalog
+from companion.clock import now, parse
 from companion.config import DEFAULT_PORT, data_dir, db_path
-from companion.diagnostics.doctor import doctor_report
+from companion.dashboard.session import new_login
+from companion.diagnostics.doctor import doctor_report, probe, running_port
+from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
+from companion.ledger.claim import claim_evidence, claim_text
+from companion.ledger.orders import (
+    Ledger,
+    LedgerError,
+    LogFilter,
+    add_order,
+    get_record,
+    mark,
+    purchase_page,
+)
+from companion.ledger.rules import LEDGER_STATES
 from companion.security.pairing import new_code
 from companion.security.token import load_or_create
 from companion.storage.db import StorageError, connect
-from companion.tracking.clicks import click_log
 from companion.tracking.matcher import PartnerIndex
 
 LOG_COLUMNS = [
@@ -38,6 +54,13 @@ LOG_COLUMNS = [
     "order_id",
     "order_amount",
     "order_currency",
+    "id",
+    "ordered_at",
+    "ledger_state",
+    "expected_cashback",
+    "cashback_currency",
+    "confirmation_due",
+    "expected_payout",
 ]
 
 
@@ -130,8 +153,62 @@ def cmd_match(args: argparse.Namespace, home: Path) -> None:
             print(f"  {offer['program_name']:<20} {_rate(offer)}")
 
 
+# The purchase ledger and its dashboard: log, order, claim, open.
+
+
+def _ledger(conn: Any) -> Ledger:
+    stored = ensure_catalog(conn)
+    return Ledger(PartnerIndex(stored.catalog, stored.version), now())
+
+
+def _local_day_start(text: str, option: str) -> datetime:
+    """Midnight of a date on this machine's clock: the shopper's own calendar."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time()).astimezone()
+    except ValueError as exc:
+        raise CliError(f"{option}: {text!r} is not a date like 2026-01-31") from exc
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"{option}: {text!r} is not a date like 2026-01-31") from exc
+
+
+def _amount(text: str, option: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise CliError(f"{option}: {text!r} is not an amount like 2450.50") from exc
+
+
+def _purchase_line(r: dict[str, Any]) -> str:
+    order = (
+        f"  order {r['order_id'] or '?'} {r['order_amount'] or ''} {r['order_currency'] or ''}"
+        if r["ordered_at"]
+        else ""
+    )
+    expected = (
+        f"  expect {r['expected_cashback']} {r['cashback_currency']} by {r['expected_payout']}"
+        if r["expected_cashback"] is not None
+        else ""
+    )
+    when = r["created_at"] or r["ordered_at"]
+    return (
+        f"{when}  {r['id']:<24} {r['partner_name']:<20} {r['program']:<12} "
+        f"{r['ledger_state']:<21} {r['tracking']:<8}{order}{expected}"
+    )
+
+
 def cmd_log(args: argparse.Namespace, home: Path) -> None:
-    records, _ = click_log(_open(home), limit=args.limit)
+    conn = _open(home)
+    since = None if args.since is None else _local_day_start(args.since, "--since")
+    until = (
+        None if args.until is None else _local_day_start(args.until, "--until") + timedelta(days=1)
+    )
+    filt = LogFilter(args.store, args.program, args.status, since, until, args.search)
+    records, _ = purchase_page(conn, _ledger(conn), filt, limit=args.limit)
     if args.json:
         _print_json(records)
     elif args.csv:
@@ -139,17 +216,118 @@ def cmd_log(args: argparse.Namespace, home: Path) -> None:
         writer.writeheader()
         writer.writerows(records)
     elif not records:
-        print("No clicks yet. Activate cashback on a partner store from the browser extension.")
+        print("No purchases yet. Activate cashback on a partner store from the browser extension.")
     else:
-        for r in records:
-            order = (
-                f" order {r['order_id']} {r['order_amount'] or ''} {r['order_currency'] or ''}"
-                if r["order_id"]
-                else ""
-            )
-            print(
-                f"{r['created_at']}  {r['partner_name']:<20} {r['program']:<12} {r['status']:<13} {r['tracking']:<8}{order}"
-            )
+        for record in records:
+            print(_purchase_line(record))
+
+
+def cmd_log_export(args: argparse.Namespace, home: Path) -> None:
+    conn = _open(home)
+    target = Path(args.file)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        # Written beside the target and renamed over it: an interrupted export leaves any
+        # earlier backup of the same name whole.
+        with partial.open("w", encoding="utf-8") as out:
+            rows = write_backup(conn, _ledger(conn), out)
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"cannot write {target}: {exc.strerror}") from exc
+    print(f"Exported {rows} records (clicks, events and orders) to {target}.")
+
+
+def cmd_log_import(args: argparse.Namespace, home: Path) -> None:
+    path = Path(args.file)
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        done = restore(_open(home), parse_backup(text))
+    except BackupError as exc:
+        raise CliError(
+            f"{path} is {exc}\nNothing was imported; the stored log is unchanged."
+        ) from exc
+    print(
+        f"Imported {done.clicks} clicks, {done.events} events and {done.orders} orders from "
+        f"{path}; {done.skipped} were already stored."
+    )
+
+
+def _print_record(args: argparse.Namespace, record: dict[str, Any]) -> None:
+    if args.json:
+        _print_json(record)
+    else:
+        print(_purchase_line(record))
+
+
+def _ledger_change(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return work()
+    except LedgerError as exc:
+        where = f"--{exc.field.replace('_', '-')}: " if exc.field not in (None, "id") else ""
+        raise CliError(f"{where}{exc.message}") from exc
+
+
+def cmd_order_add(args: argparse.Namespace, home: Path) -> None:
+    try:
+        ordered_at = parse(args.ordered_at)
+    except ValueError as exc:
+        raise CliError(
+            f"--ordered-at: {args.ordered_at!r} is not a time with a zone, like "
+            "2026-01-10T12:00:00+03:00"
+        ) from exc
+    amount = _amount(args.amount, "--amount")
+    conn = _open(home)
+    record = _ledger_change(
+        lambda: add_order(
+            conn,
+            _ledger(conn),
+            partner=args.partner,
+            program=args.program,
+            amount=amount,
+            currency=args.currency,
+            ordered_at=ordered_at,
+            order_id=args.order_id,
+        )
+    )
+    _print_record(args, record)
+
+
+def cmd_order_mark(args: argparse.Namespace, home: Path) -> None:
+    on = None if args.at is None else _day(args.at, "--at")
+    cashback = None if args.amount is None else _amount(args.amount, "--amount")
+    conn = _open(home)
+    record = _ledger_change(lambda: mark(conn, _ledger(conn), args.id, args.action, on, cashback))
+    _print_record(args, record)
+
+
+def cmd_claim(args: argparse.Namespace, home: Path) -> None:
+    conn = _open(home)
+    record = get_record(conn, _ledger(conn), args.id)
+    if record is None:
+        raise CliError(f"no purchase {args.id!r} in the log (`cashback-companion log` lists them)")
+    evidence = claim_evidence(record)
+    if args.json:
+        _print_json(evidence)
+    else:
+        print(claim_text(evidence, args.lang), end="")
+
+
+def cmd_open(args: argparse.Namespace, home: Path) -> None:
+    port = args.port if args.port is not None else running_port(home)
+    url = f"http://127.0.0.1:{port}/login?token={new_login(_open(home), now())}"
+    if args.print:
+        print(url)
+        return
+    if not probe(port).startswith("running"):
+        raise CliError(probe(port))
+    if webbrowser.open(url):
+        print("Opening the dashboard in your browser (the link works once, for 5 minutes).")
+    else:
+        print(f"No browser could be started. Open this link (it works once, for 5 minutes):\n{url}")
 
 
 def cmd_pair(args: argparse.Namespace, home: Path) -> None:
@@ -174,6 +352,31 @@ def cmd_doctor(args: argparse.Namespace, home: Path) -> None:
     else:
         for key, value in report.items():
             print(f"{key:<14} {value}")
+
+
+def cmd_service(args: argparse.Namespace, home: Path) -> None:
+    from companion.service import manager
+    from companion.service.host import current_host
+    from companion.service.plan import ServiceError
+    from companion.service.runner import Runner
+
+    try:
+        platform = manager.platform_for(sys.platform)
+        host, runner = current_host(), Runner()
+        if args.action == "install":
+            spec = manager.companion_spec(args.port)
+            print(manager.install(spec, host, platform, runner, probe))
+        elif args.action == "uninstall":
+            print(manager.uninstall(host, platform, runner))
+        else:
+            report = manager.status(host, platform, runner, probe, running_port(home))
+            if args.json:
+                _print_json(report)
+            else:
+                for key, value in report.items():
+                    print(f"{key:<10} {value}")
+    except ServiceError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,11 +412,64 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("url")
     match.add_argument("--json", action="store_true")
 
-    log_cmd = command("log", cmd_log, "the click log, newest first")
+    # The purchase ledger and its dashboard.
+    log_cmd = command("log", cmd_log, "every purchase, newest first, with what it should pay")
     form = log_cmd.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true")
     form.add_argument("--csv", action="store_true")
     log_cmd.add_argument("--limit", type=int, default=1000)
+    log_cmd.add_argument("--store", metavar="PARTNER_ID")
+    log_cmd.add_argument("--program", metavar="PROGRAM_ID")
+    log_cmd.add_argument("--status", choices=LEDGER_STATES)
+    log_cmd.add_argument("--since", metavar="DATE", help="from this day on (your clock)")
+    log_cmd.add_argument("--until", metavar="DATE", help="up to and including this day")
+    log_cmd.add_argument("--search", metavar="TEXT", help="in order ids, stores, URLs, click ids")
+    backup = log_cmd.add_subparsers(dest="log_action", metavar="ACTION")
+    export = backup.add_parser("export", help="write the whole log to a JSON file (a backup)")
+    export.add_argument("file")
+    export.set_defaults(run=cmd_log_export)
+    restore_cmd = backup.add_parser("import", help="add what is new from a backup file")
+    restore_cmd.add_argument("file")
+    restore_cmd.set_defaults(run=cmd_log_import)
+
+    order = commands.add_parser("order", help="orders: add one by hand, mark one").add_subparsers(
+        dest="order_action", required=True, metavar="ACTION"
+    )
+    add = order.add_parser("add", help="an order the extension did not see (an app, a receipt)")
+    add.add_argument("--partner", required=True, metavar="ID")
+    add.add_argument("--program", required=True, metavar="ID")
+    add.add_argument("--amount", required=True, help="e.g. 2450.50")
+    add.add_argument("--currency", required=True, help="e.g. RUB")
+    add.add_argument("--ordered-at", required=True, help="e.g. 2026-01-10T12:00:00+03:00")
+    add.add_argument("--order-id", required=True, metavar="TEXT")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=cmd_order_add)
+    for action, help_text in (
+        ("confirm", "the program confirmed the order"),
+        ("credit", "the cashback arrived"),
+        ("decline", "the program declined the order"),
+    ):
+        marked = order.add_parser(action, help=help_text)
+        marked.add_argument("id", help="the purchase's id in the log (o17, or a click id)")
+        marked.add_argument(
+            "--at", metavar="DATE", help="default: today, in the program's time zone"
+        )
+        marked.add_argument(
+            "--amount",
+            required=action == "credit",
+            help="the cashback credited" if action == "credit" else "the cashback confirmed",
+        )
+        marked.add_argument("--json", action="store_true")
+        marked.set_defaults(run=cmd_order_mark, action=action)
+
+    claim = command("claim", cmd_claim, "the evidence a support claim for a purchase needs")
+    claim.add_argument("id")
+    claim.add_argument("--json", action="store_true")
+    claim.add_argument("--lang", choices=("en", "ru"), default="en")
+
+    open_cmd = command("open", cmd_open, "open the dashboard in your browser")
+    open_cmd.add_argument("--print", action="store_true", help="only print the one-time link")
+    open_cmd.add_argument("--port", type=int, help="default: the running companion's")
 
     pair = command("pair", cmd_pair, "print a one-time code to pair the browser extension")
     pair.add_argument("--json", action="store_true")
@@ -223,6 +479,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--port", type=int, default=DEFAULT_PORT)
     doctor.add_argument("--json", action="store_true")
+
+    service = command(
+        "service", cmd_service, "start the companion whenever you log in (and now)"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    install = service.add_parser("install", help="install and start it; run again to update it")
+    install.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    service.add_parser("uninstall", help="stop it and remove it; your data stays")
+    service_status = service.add_parser("status", help="installed? running? on which port?")
+    service_status.add_argument("--json", action="store_true")
     return parser
 
 

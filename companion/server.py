@@ -1,12 +1,15 @@
-"""The aiohttp application: middlewares in their order, the API, the redirect.
+"""The aiohttp application: middlewares in their order, the API, the redirect, the dashboard.
 
 Middlewares run outermost first:
 1. errors      every refusal and failure becomes the one JSON error shape;
 2. host guard  DNS rebinding is refused before anything else looks at the request;
-3. origin guard web pages are refused;
+3. origin guard web pages are refused (outside /api/, the companion's own origin may post to
+               its dashboard);
 4. body limit  no handler ever reads more than 1 MiB;
 5. auth        marks the request authenticated; each route decides whether it must be.
 Security headers are added to every response by a ``on_response_prepare`` signal.
+The dashboard (``/``, ``companion/dashboard/``) passes the same middlewares; its pages need a
+session cookie instead of the API token, and its forms the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from aiohttp import web
 
 from companion.config import LOOPBACK, PORT_FILENAME
+from companion.dashboard.views import setup_dashboard
 from companion.http.api import ROUTES
 from companion.http.auth import setup_auth
 from companion.http.body_limit import MAX_BODY_BYTES, setup_body_limit
@@ -46,6 +50,7 @@ def create_app(state: CompanionState) -> web.Application:
     setup_headers(app)
     install(app, ROUTES)
     setup_go(app)
+    setup_dashboard(app)
     app.cleanup_ctx.append(_background)
     return app
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from string import Formatter
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -45,6 +46,9 @@ class Program(_Record):
     monthly_cap: Annotated[Decimal, Field(gt=0)] | None = None
     confirmation_days: Annotated[int, Field(ge=1, le=730)]
     payout_day: Annotated[int, Field(ge=1, le=28)] = 1
+    # The program's own calendar: which day an order was placed, confirmed or is due is a day
+    # where the program is (MTS counts in Moscow time), not where the shopper's clock is.
+    timezone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
     url: str | None = None
 
     @field_validator("url")
@@ -52,6 +56,19 @@ class Program(_Record):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None:
             _require_http_url(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise PydanticCustomError(
+                "timezone",
+                '"{value}" is not an IANA time zone such as Europe/Moscow',
+                {"value": value},
+            ) from exc
         return value
 
 
@@ -119,10 +136,30 @@ class Partner(_Record):
         return normalised
 
 
+class KnownExtension(_Record):
+    """A browser extension the tracking checks look for (``companion/diagnostics/``)."""
+
+    name: Name
+    # Chromium's 32 letters a-p, or a Firefox add-on id. Absent where no id was verified: the
+    # extension is then recognised by its name.
+    id: (
+        Annotated[str, StringConstraints(pattern=r"^(?:[a-p]{32}|[A-Za-z0-9._+@{}-]{1,128})$")]
+        | None
+    ) = None
+
+
+class KnownExtensions(_Record):
+    # Extensions that block requests, affiliate redirects among them.
+    ad_blockers: list[KnownExtension] = []
+    # Cashback and coupon extensions that put their own affiliate click over the shopper's.
+    rivals: list[KnownExtension] = []
+
+
 class Catalog(_Record):
     name: Name | None = None
     programs: Annotated[list[Program], Field(min_length=1)]
     partners: list[Partner]
+    extensions: KnownExtensions = KnownExtensions()
 
 
 def _require_http_url(value: str) -> None:

@@ -9,6 +9,11 @@ from typing import Any
 from aiohttp import web
 
 from companion import API_VERSION, __version__
+from companion.clock import now
+from companion.diagnostics.checks import Verdict
+from companion.diagnostics.diagnose import DiagnosticsError, diagnose
+from companion.diagnostics.store import checks_for_click
+from companion.diagnostics.texts import Lang, render
 from companion.http import models as m
 from companion.http.errors import ApiError
 from companion.http.openapi import openapi_document
@@ -100,6 +105,58 @@ async def events(request: web.Request, state: CompanionState, body: m.EventBatch
     )
 
 
+def _checks_out(verdicts: list[Verdict], lang: Lang) -> list[m.CheckOut]:
+    checks = []
+    for verdict in verdicts:
+        title, why, fix = render(verdict, lang)
+        checks.append(
+            m.CheckOut(
+                check=verdict.check,
+                status=verdict.status,
+                reason=verdict.reason,
+                title=title,
+                why=why,
+                fix=fix,
+                actions=[m.CheckAction(**vars(action)) for action in verdict.actions],
+            )
+        )
+    return checks
+
+
+async def diagnostics(
+    request: web.Request, state: CompanionState, body: m.DiagnosticsRequest
+) -> m.DiagnosticsResult:
+    try:
+        outcome = await state.db(diagnose, state.index, body.facts, body.click_id, now())
+    except DiagnosticsError as exc:
+        raise ApiError(422, "invalid", exc.message, exc.field) from exc
+    return m.DiagnosticsResult(
+        at=outcome.at,
+        verdict=outcome.verdict,
+        warn=outcome.warn,
+        checks=_checks_out(outcome.verdicts, body.lang),
+        run_id=outcome.run_id,
+    )
+
+
+async def click_checks(
+    request: web.Request, state: CompanionState, query: m.ChecksQuery
+) -> m.CheckRuns:
+    runs = await state.db(checks_for_click, request.match_info["click_id"])
+    return m.CheckRuns(
+        runs=[
+            m.CheckRunOut(
+                run_id=run.run_id,
+                at=run.at,
+                page=run.page,
+                verdict=run.verdict,
+                checks=_checks_out(run.verdicts, query.lang),
+            )
+            for run in runs
+        ]
+    )
+
+
 @cache
 def _openapi_text() -> str:
     return json.dumps(openapi_document(ROUTES))
@@ -170,6 +227,22 @@ ROUTES: list[Route] = [
         "What the extension saw: landing, pages, orders",
         body=m.EventBatch,
         response=m.EventsResult,
+    ),
+    Route(
+        "POST",
+        "/api/v1/diagnostics",
+        diagnostics,
+        "The tracking checks: facts from the browser in, verdicts out (stored with click_id)",
+        body=m.DiagnosticsRequest,
+        response=m.DiagnosticsResult,
+    ),
+    Route(
+        "GET",
+        "/api/v1/clicks/{click_id}/checks",
+        click_checks,
+        "Every run of the tracking checks for a click, newest first",
+        query=m.ChecksQuery,
+        response=m.CheckRuns,
     ),
     Route("GET", "/api/v1/openapi.json", openapi, "This API as OpenAPI 3.1", auth=False),
 ]

@@ -6,6 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from companion.diagnostics.checks import ActionType, CheckName, Status
+from companion.diagnostics.facts import Facts
+from companion.diagnostics.texts import Lang
+from companion.diagnostics.verdict import Overall
 from companion.tracking.events import Event, Rejected
 
 Url = Annotated[str, StringConstraints(min_length=1, max_length=8192)]
@@ -140,6 +144,53 @@ class EventsResult(BaseModel):
     accepted: int
     duplicates: int
     rejected: list[Rejected]
+
+
+class DiagnosticsRequest(_In):
+    facts: Facts
+    # The session's click: the run is stored with it. Without one nothing is stored.
+    click_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    lang: Lang = "en"
+
+
+class CheckAction(BaseModel):
+    type: ActionType
+    extension_id: str | None = None
+    name: str | None = None
+
+
+class CheckOut(BaseModel):
+    check: CheckName
+    status: Status
+    reason: str
+    title: str
+    why: str
+    fix: str | None
+    actions: list[CheckAction]
+
+
+class DiagnosticsResult(BaseModel):
+    at: str
+    verdict: Overall
+    warn: bool
+    checks: list[CheckOut]
+    run_id: int | None
+
+
+class ChecksQuery(_In):
+    lang: Lang = "en"
+
+
+class CheckRunOut(BaseModel):
+    run_id: int
+    at: str
+    page: str | None
+    verdict: Overall
+    checks: list[CheckOut]
+
+
+class CheckRuns(BaseModel):
+    runs: list[CheckRunOut]
 
 
 class ErrorBody(BaseModel):

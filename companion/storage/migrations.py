@@ -68,4 +68,51 @@ MIGRATIONS: list[str] = [
         used_at TEXT
     )
     """,
+    # 2: the purchase ledger (companion/ledger/). Orders added by hand (click_id NULL) carry
+    # what a click would: the store's and program's names and the offer snapshot. The shopper's
+    # marks are local dates in the program's time zone. The log's filters each have an index
+    # that keeps newest-first paging a walk down an index. The dashboard's one-time login
+    # tokens and sessions are stored as hashes, like pairing codes.
+    """
+    ALTER TABLE orders ADD COLUMN program_id TEXT;
+    ALTER TABLE orders ADD COLUMN partner_name TEXT;
+    ALTER TABLE orders ADD COLUMN program_name TEXT;
+    ALTER TABLE orders ADD COLUMN offer TEXT;
+    ALTER TABLE orders ADD COLUMN confirmed_on TEXT;
+    ALTER TABLE orders ADD COLUMN confirmed_cashback TEXT;
+    ALTER TABLE orders ADD COLUMN credited_on TEXT;
+    ALTER TABLE orders ADD COLUMN credited_cashback TEXT;
+    ALTER TABLE orders ADD COLUMN declined_on TEXT;
+    CREATE INDEX orders_manual_by_time ON orders (ordered_at DESC, id DESC)
+        WHERE click_id IS NULL;
+    CREATE INDEX orders_by_confirmation ON orders (confirmed_on) WHERE confirmed_on IS NOT NULL;
+    CREATE INDEX clicks_by_partner ON clicks (partner_id, created_at DESC, click_id DESC);
+    CREATE INDEX clicks_by_program ON clicks (program_id, created_at DESC, click_id DESC);
+    CREATE TABLE dashboard_logins (
+        token_hash TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE TABLE dashboard_sessions (
+        session_hash TEXT PRIMARY KEY,
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    )
+    """,
+    # 3: runs of the tracking checks (companion/diagnostics/), each kept with its click's
+    # session: the verdicts as reason codes with arguments, and the facts they were drawn from.
+    """
+    CREATE TABLE check_runs (
+        id INTEGER PRIMARY KEY,
+        click_id TEXT NOT NULL REFERENCES clicks (click_id),
+        at TEXT NOT NULL,
+        page TEXT,
+        verdict TEXT NOT NULL,
+        checks TEXT NOT NULL,
+        facts TEXT NOT NULL
+    );
+    CREATE INDEX check_runs_by_click ON check_runs (click_id, at DESC, id DESC)
+    """,
 ]

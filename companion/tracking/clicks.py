@@ -117,7 +117,10 @@ LEFT JOIN orders AS o ON o.id = (SELECT MIN(id) FROM orders WHERE click_id = c.c
 """
 
 
-def _record(row: sqlite3.Row) -> dict[str, Any]:
+def record_of(row: sqlite3.Row) -> dict[str, Any]:
+    """A click (with its order's columns aliased as in ``_LOG_SELECT``) as the log shows it.
+
+    The purchase ledger (``companion/ledger/orders.py``) builds on the same record."""
     return {
         "click_id": row["click_id"],
         "created_at": row["created_at"],
@@ -163,11 +166,11 @@ def click_log(
             " ORDER BY c.created_at DESC, c.click_id DESC LIMIT ?",
             (before, limit + 1),
         ).fetchall()
-    records = [_record(row) for row in rows[:limit]]
+    records = [record_of(row) for row in rows[:limit]]
     cursor = records[-1]["click_id"] if len(rows) > limit else None
     return records, cursor
 
 
 def get_click(conn: sqlite3.Connection, click_id: str) -> dict[str, Any] | None:
     row = conn.execute(_LOG_SELECT + " WHERE c.click_id = ?", (click_id,)).fetchone()
-    return None if row is None else _record(row)
+    return None if row is None else record_of(row)

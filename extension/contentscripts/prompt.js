@@ -61,8 +61,36 @@
     .never { padding: 8px 4px; border: 0; background: none; color: #5f6368; text-decoration: underline; }
     .dismiss { width: 28px; height: 28px; border: 0; background: none; color: #5f6368; font-size: 20px; line-height: 1; }
     .error { color: #c5221f; }
+    code { padding: 1px 5px; border-radius: 4px; background: #f1f3f4; color: #202124; white-space: nowrap; user-select: all; }
     button:focus-visible { outline: 2px solid #1a73e8; outline-offset: 2px; }
   `;
+
+  // The commands that start the companion, the same in every language.
+  const SERVE_COMMAND = "cashback-companion serve";
+  const SERVICE_COMMAND = "cashback-companion service install";
+
+  // Why Activate failed. A companion that does not answer is the one failure
+  // the shopper can only fix outside the browser: they get the commands.
+  function showFailure(error, failure) {
+    if (failure?.state === "not_running") {
+      error.replaceChildren(notRunningNotice());
+    } else {
+      error.textContent = failure?.message ?? t("statusError");
+    }
+    error.hidden = false;
+  }
+
+  function notRunningNotice() {
+    return element("span", { "data-testid": "companion-not-running" }, [
+      t("companionNotRunning"),
+      " ",
+      element("code", {}, [SERVE_COMMAND]),
+      element("br"),
+      t("startWithSession"),
+      " ",
+      element("code", {}, [SERVICE_COMMAND]),
+    ]);
+  }
 
   function render({ partner }) {
     const [best, ...others] = partner.offers;
@@ -147,8 +175,7 @@
       activate.textContent = t("activating");
       const answer = await send({ type: "activate" });
       if (answer === null || answer.error) {
-        error.textContent = answer?.error?.message ?? t("statusError");
-        error.hidden = false;
+        showFailure(error, answer?.error);
         activate.disabled = false;
         activate.textContent = t("activate");
       } else {

@@ -15,9 +15,18 @@
 import { webext } from "./webext.js";
 import * as storage from "./storage.js";
 import * as companion from "./companion.js";
+import * as cookies from "./cookies.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
-import { ACTIVATION_TIMEOUT_MS, MAX_HOPS, SESSION } from "./constants.js";
+import {
+  ACTIVATION_TIMEOUT_MS,
+  BLOCKED_BY_CLIENT_ERROR,
+  EXTENSION_PAGE_ERROR,
+  MAX_HOPS,
+  SESSION,
+} from "./constants.js";
+import { hostOf } from "../lib/match.js";
+import { paramValues, withoutParams } from "../lib/rivals.js";
 import { cookiesPresent, paramsPresent, trackingState } from "../lib/tracking.js";
 import { recordableUrl } from "../lib/url.js";
 
@@ -39,16 +48,31 @@ export async function pending(tabId) {
  */
 export async function activate(tabId, program) {
   const tab = await webext.tabs.get(tabId);
-  const click = await companion.createClick(tab.url, program);
-  await session.start(click);
+  if (tab.incognito) {
+    // The programs do not count private windows, and nothing of one is recorded.
+    throw new Error("no activation in a private window");
+  }
+  // Firefox containers keep their own cookies; Chromium has no such field.
+  const cookieStoreId = tab.cookieStoreId ?? null;
+  const store = await partners.match(tab.url);
+  // What the store held before the click, for the earlier-visit check.
+  const before = {
+    cookiesBefore: cookies.namesOf(await cookies.forUrl(tab.url, cookieStoreId)),
+    cartBefore: store !== null && (await session.cartBefore(store.id)),
+    cookieStoreId,
+  };
+  const target = withoutParams(tab.url, store?.partner.tracking?.params);
+  const click = await companion.createClick(target, program);
+  await session.start(click, before);
   await storage.update("session", key(tabId), () => ({
     clickId: click.click_id,
     partnerId: click.partner,
     startedAt: Date.now(),
     hops: [recordableUrl(click.redirect_url)],
     committedUrl: null,
-    // Firefox containers keep their own cookies; Chromium has no such field.
-    cookieStoreId: tab.cookieStoreId ?? null,
+    // Where the shopper was: the tab goes back there if the redirect is refused.
+    returnUrl: tab.url,
+    cookieStoreId,
   }));
   await webext.tabs.update(tabId, { url: click.redirect_url });
   return { clickId: click.click_id };
@@ -80,9 +104,38 @@ export async function onCompleted(tabId, url) {
   return true;
 }
 
+/**
+ * A navigation of the chain failed. When an extension blocked it (an ad
+ * blocker on the program's network), the chain is over: the refusal is noted
+ * for the checks and the tab goes back to the store page it came from, where
+ * the warning says what happened, instead of the browser's error page. Other
+ * errors are left alone: Firefox reports an abort for every redirect that
+ * changes process, and the chain goes on.
+ */
+export async function onError(tabId, url, error) {
+  const chain = await pending(tabId);
+  if (chain === null || error !== BLOCKED_BY_CLIENT_ERROR) {
+    return chain !== null;
+  }
+  await refused(chain, url, error);
+  await storage.update("session", key(tabId), () => undefined);
+  await webext.tabs.update(tabId, { url: chain.returnUrl }).catch(() => {});
+  return true;
+}
+
+async function refused(chain, url, error) {
+  const host = hostOf(url) ?? new URL(url).hostname;
+  await session.note(chain.partnerId, chain.clickId, "refused", { host, error });
+}
+
 async function addHop(tabId, url, committed) {
-  if ((await pending(tabId)) === null) {
+  const chain = await pending(tabId);
+  if (chain === null) {
     return false;
+  }
+  if (/^(?:chrome|moz)-extension:/.test(url) && chain.hops.length > 0) {
+    // A blocker put its own page in place of the next hop (uBlock's strict blocking).
+    await refused(chain, chain.hops.at(-1), EXTENSION_PAGE_ERROR);
   }
   const hop = recordableUrl(url);
   await storage.update("session", key(tabId), (chain) => {
@@ -97,6 +150,10 @@ async function addHop(tabId, url, committed) {
 
 async function land(tabId, clickId, landingUrl, partner) {
   // Take the chain out first: a second load event must not land it twice.
+  // The cookies are read at once too: a rival extension may already be
+  // sending the tab round its own network.
+  const chainOf = storage.get("session", key(tabId));
+  const jar = cookies.forUrl(landingUrl, (await chainOf)?.cookieStoreId ?? null);
   let chain;
   await storage.update("session", key(tabId), (stored) => {
     chain = stored;
@@ -112,10 +169,7 @@ async function land(tabId, clickId, landingUrl, partner) {
       storeHops.push(hop);
     }
   }
-  const cookies = await webext.cookies
-    .getAll({ url: landingUrl, ...(chain.cookieStoreId !== null && { storeId: chain.cookieStoreId }) })
-    .catch(() => []);
-  const cookieNames = cookiesPresent(cookies, hints.cookies);
+  const cookieNames = cookiesPresent(await jar, hints.cookies);
   const paramNames = paramsPresent(storeHops, hints.params);
   await companion.record("landing", clickId, {
     hops: chain.hops,
@@ -123,7 +177,13 @@ async function land(tabId, clickId, landingUrl, partner) {
     cookies_present: cookieNames,
     params_present: paramNames,
   });
-  await session.landed(chain.partnerId, clickId, trackingState(cookieNames, paramNames));
+  await session.landed(chain.partnerId, clickId, trackingState(cookieNames, paramNames), {
+    cookies: cookieNames,
+    params: paramNames,
+    // What later pages are compared with to see another affiliate's click.
+    paramValues: paramValues(storeHops, hints.params),
+    cookieDigests: await cookies.digestsOf(await jar, hints.cookies),
+  });
 }
 
 // A chain that timed out is ignored where it is read, and goes with its tab

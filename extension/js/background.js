@@ -7,10 +7,13 @@
 import * as activation from "./activation.js";
 import * as badge from "./badge.js";
 import * as companion from "./companion.js";
+import * as diagnostics from "./diagnostics.js";
+import * as incognito from "./incognito.js";
 import * as messages from "./messages.js";
 import * as navigation from "./navigation.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
+import * as welcome from "./welcome.js";
 
 messages.startListeners();
 navigation.startListeners();
@@ -19,3 +22,6 @@ session.startListeners();
 badge.startListeners();
 partners.startListeners();
 companion.startListeners();
+diagnostics.startListeners();
+incognito.startListeners();
+welcome.startListeners();

@@ -9,6 +9,7 @@ import { webext } from "./webext.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
 import * as activation from "./activation.js";
+import * as incognito from "./incognito.js";
 import { BADGE, LOCAL, SESSION, SESSION_STATE } from "./constants.js";
 import { TRACKING } from "../lib/tracking.js";
 
@@ -24,6 +25,10 @@ async function stateOf(tabId, url, sessionOf) {
   const store = typeof url === "string" ? await partners.match(url) : null;
   if (store === null) {
     return BADGE.NONE;
+  }
+  if (await incognito.isPrivateTab(tabId)) {
+    // The programs do not count a private window, whatever session the store has.
+    return BADGE.AT_RISK;
   }
   if ((await activation.pending(tabId)) !== null) {
     return BADGE.ACTIVATED;

@@ -181,6 +181,19 @@ export async function createClick(url, program) {
   return body;
 }
 
+/**
+ * The tracking checks' verdicts for `facts` in the shopper's `lang`, stored
+ * with the click `clickId` when given: {at, verdict, warn, checks, run_id}.
+ */
+export async function runChecks(facts, clickId, lang) {
+  const request = { facts, lang, ...(clickId !== null && { click_id: clickId }) };
+  const { body } = await call("POST", "/diagnostics", { body: request });
+  if (!Array.isArray(body?.checks) || typeof body.verdict !== "string" || typeof body.warn !== "boolean") {
+    throw new CompanionError(COMPANION_STATE.ERROR, "bad_response");
+  }
+  return body;
+}
+
 function isHttpUrl(value) {
   try {
     return ["http:", "https:"].includes(new URL(value).protocol);

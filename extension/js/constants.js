@@ -71,6 +71,22 @@ export const BADGE = Object.freeze({
   AT_RISK: "at_risk",
 });
 
+// The tracking checks (js/diagnostics.js). Each kind of sign noted in a
+// session keeps its newest few: enough to say what happened, bounded however
+// often a rival extension strikes.
+export const SIGNS_MAX = 20;
+// What a session remembers of the store's cookies from before the click:
+// their names only, as many as the companion takes.
+export const COOKIE_NAMES_MAX = 200;
+export const COOKIE_NAME_CHARS = 256;
+// The error a redirect hop gets instead of a page when an extension puts its
+// own page in place of a blocked document (strict blocking), as the
+// companion's ad-blocker rule names it.
+export const EXTENSION_PAGE_ERROR = "extension_page";
+// Chromium's error for a request an extension blocked: instead of its error
+// page the shopper is taken back to the store, where the warning says why.
+export const BLOCKED_BY_CLIENT_ERROR = "net::ERR_BLOCKED_BY_CLIENT";
+
 // storage.local survives restarts: what must never be lost.
 export const LOCAL = Object.freeze({
   COMPANION: "companion",
@@ -85,4 +101,8 @@ export const LOCAL = Object.freeze({
 export const SESSION = Object.freeze({
   ACTIVATION_PREFIX: "activation:",
   DISMISSED: "dismissed",
+  // Stores whose cart or checkout was open before any click (the earlier-
+  // visit check), and the last checks answered for each tab (the warning).
+  CART_BEFORE: "cartBefore",
+  CHECKS_PREFIX: "checks:",
 });

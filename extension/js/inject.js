@@ -17,6 +17,11 @@ export async function injectPrompt(tabId) {
   await run({ target: { tabId, frameIds: [0] }, files: ["contentscripts/prompt.js"] });
 }
 
+/** The in-page warning before paying (contentscripts/warning.js); it asks for what to show. */
+export async function injectWarning(tabId) {
+  await run({ target: { tabId, frameIds: [0] }, files: ["contentscripts/warning.js"] });
+}
+
 /**
  * What the order recogniser (lib/order.js) needs from the page: {url,
  * dataLayer, jsonld, text}, or null when the page could not be read or

@@ -9,6 +9,8 @@
 import { webext } from "./webext.js";
 import * as activation from "./activation.js";
 import * as companion from "./companion.js";
+import * as diagnostics from "./diagnostics.js";
+import * as fixes from "./fixes.js";
 import * as partners from "./partners.js";
 import * as prompting from "./prompting.js";
 import * as session from "./session.js";
@@ -51,12 +53,26 @@ async function tabState({ tabId }) {
   need(Number.isInteger(tabId), "tabId");
   const { url } = await webext.tabs.get(tabId);
   const store = typeof url === "string" ? await partners.match(url) : null;
-  const [status, summary, neverAsk] = await Promise.all([
+  const [status, summary, neverAsk, checks] = await Promise.all([
     companion.checkStatus(),
     session.summary(store?.id ?? null),
     store === null ? false : prompting.isNeverAsked(store.id),
+    store === null ? null : tabChecks(store, tabId),
   ]);
-  return { companion: status, partner: store && partners.describe(store), session: summary, neverAsk };
+  return { companion: status, partner: store && partners.describe(store), session: summary, neverAsk, checks };
+}
+
+// The checks as the popup shows them, or why there are none.
+function tabChecks(store, tabId) {
+  return diagnostics.run(store, tabId).catch((error) => ({ error: companion.describeError(error) }));
+}
+
+// The tab a fix or an activation is for: the sender's own for the page
+// scripts, the one the popup names otherwise.
+function targetTab(request, sender, from) {
+  const target = from === FROM_CONTENT ? sender.tab.id : request.tabId;
+  need(Number.isInteger(target), "tabId");
+  return target;
 }
 
 const ROUTES = {
@@ -86,13 +102,27 @@ const ROUTES = {
   },
   activate: {
     from: [FROM_PAGE, FROM_CONTENT],
-    handle({ tabId, program }, sender, from) {
-      need(program === undefined || isShortString(program, 100), "program");
-      // The prompt activates its own tab; only the popup names one.
-      const target = from === FROM_CONTENT ? sender.tab.id : tabId;
-      need(Number.isInteger(target), "tabId");
-      return activation.activate(target, program);
+    handle(request, sender, from) {
+      need(request.program === undefined || isShortString(request.program, 100), "program");
+      return activation.activate(targetTab(request, sender, from), request.program);
     },
+  },
+  getWarning: {
+    from: [FROM_CONTENT],
+    async handle(request, sender) {
+      return diagnostics.warningFor(sender.tab.id, (await senderStore(sender)).id);
+    },
+  },
+  disableExtension: {
+    from: [FROM_PAGE, FROM_CONTENT],
+    handle(request, sender, from) {
+      need(isShortString(request.extensionId, 128), "extensionId");
+      return fixes.disableExtension(targetTab(request, sender, from), request.extensionId);
+    },
+  },
+  clearCookiesAndActivate: {
+    from: [FROM_PAGE, FROM_CONTENT],
+    handle: (request, sender, from) => fixes.clearCookiesAndActivate(targetTab(request, sender, from)),
   },
   getPrompt: {
     from: [FROM_CONTENT],

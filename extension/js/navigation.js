@@ -12,15 +12,27 @@
 import { webext } from "./webext.js";
 import * as activation from "./activation.js";
 import * as badge from "./badge.js";
+import * as diagnostics from "./diagnostics.js";
+import * as incognito from "./incognito.js";
 import * as inject from "./inject.js";
+import * as overwrites from "./overwrites.js";
+import * as pageload from "./pageload.js";
 import * as partners from "./partners.js";
 import * as prompting from "./prompting.js";
 import * as session from "./session.js";
+import { classifyPath, PAGE_KIND } from "../lib/pages.js";
 
 // Top frame only; prerendered pages (Chromium's non-active documents)
 // are looked at when, and if, they are shown.
 function isShownTopFrame(details) {
   return details.frameId === 0 && (details.documentLifecycle ?? "active") === "active";
+}
+
+// The partner a top-level URL belongs to, unless the tab is private: a
+// private tab's pages belong to no session (js/incognito.js).
+async function sessionStore(tabId, url) {
+  const store = await partners.match(url);
+  return store !== null && !(await incognito.isPrivateTab(tabId)) ? store : null;
 }
 
 async function onCommitted(details) {
@@ -30,9 +42,31 @@ async function onCommitted(details) {
   const { tabId, url } = details;
   const inChain = await activation.onCommitted(tabId, url);
   await badge.refresh(tabId, url);
-  const store = await partners.match(url);
+  const store = await sessionStore(tabId, url);
+  const unfinished = await pageload.onCommitted(tabId, url, store);
+  await overwrites.onCommitted(tabId, url, store, inChain);
   if (store !== null && !inChain) {
     await session.onPage(url, store.id);
+  }
+  if (unfinished !== null) {
+    await diagnostics.runFor(unfinished, tabId);
+  }
+}
+
+// On a store page: the prompt asks to activate, unless the shopper is about
+// to pay (cart, checkout) or the store has a session, or the tab is private:
+// then the checks run and warn if they must. The warning offers Activate too.
+async function promptOrCheck(tabId, url) {
+  const store = await partners.match(url);
+  if (store === null) {
+    return;
+  }
+  const isPrivate = await incognito.isPrivateTab(tabId);
+  const paying = classifyPath(new URL(url).pathname) !== PAGE_KIND.PAGE;
+  if (!isPrivate && !paying && (await prompting.shouldAsk(store.id))) {
+    await inject.injectPrompt(tabId);
+  } else if (isPrivate || paying || (await session.stored(store.id)) !== null) {
+    await diagnostics.checkPage(tabId, store);
   }
 }
 
@@ -40,10 +74,7 @@ async function onDOMContentLoaded(details) {
   if (!isShownTopFrame(details) || (await activation.pending(details.tabId)) !== null) {
     return;
   }
-  const store = await partners.match(details.url);
-  if (store !== null && (await prompting.shouldAsk(store.id))) {
-    await inject.injectPrompt(details.tabId);
-  }
+  await promptOrCheck(details.tabId, details.url);
 }
 
 async function onCompleted(details) {
@@ -51,10 +82,18 @@ async function onCompleted(details) {
     return;
   }
   const { tabId, url } = details;
+  pageload.onCompleted(tabId);
   if (await activation.onCompleted(tabId, url)) {
+    if ((await activation.pending(tabId)) === null) {
+      // Landed: the landing page is the first the checks can speak about.
+      const store = await partners.match(url);
+      if (store !== null) {
+        await diagnostics.checkPage(tabId, store);
+      }
+    }
     return;
   }
-  const store = await partners.match(url);
+  const store = await sessionStore(tabId, url);
   if (store !== null) {
     // It waits for late content: the tab's next events must not wait for it.
     void logged(session.lookForOrder(tabId, store.id));
@@ -67,15 +106,46 @@ async function onHistoryStateUpdated(details) {
   if (!isShownTopFrame(details) || (await activation.pending(details.tabId)) !== null) {
     return;
   }
-  const store = await partners.match(details.url);
+  const store = await sessionStore(details.tabId, details.url);
   if (store !== null) {
     await session.onPage(details.url, store.id);
     void logged(session.lookForOrder(details.tabId, store.id));
   }
+  await promptOrCheck(details.tabId, details.url);
+}
+
+// The tab leaves its page: a payment page that had not finished loading is
+// noted (the page-load check), and the checks run again to keep it.
+async function onBeforeNavigate(details) {
+  if (!isShownTopFrame(details)) {
+    return;
+  }
+  const unfinished = await pageload.onLeaving(details.tabId);
+  if (unfinished !== null) {
+    await diagnostics.runFor(unfinished, details.tabId);
+  }
 }
 
 async function onBeforeRedirect(details) {
-  await activation.onRedirect(details.tabId, details.redirectUrl);
+  if (!(await activation.onRedirect(details.tabId, details.redirectUrl))) {
+    overwrites.onRedirect(details.tabId, details.requestId, details.url, details.redirectUrl);
+  }
+}
+
+// A top-level navigation failed: in an activation's chain, an ad blocker may
+// have refused the program's redirect.
+async function onErrorOccurred(details) {
+  if (details.frameId === 0) {
+    await activation.onError(details.tabId, details.url, details.error);
+  }
+}
+
+async function onTabRemoved(tabId) {
+  overwrites.onRemoved(tabId);
+  const unfinished = await pageload.onLeaving(tabId);
+  if (unfinished !== null) {
+    await diagnostics.runFor(unfinished, null);
+  }
 }
 
 function logged(promise) {
@@ -107,10 +177,13 @@ export function startListeners() {
   webext.webNavigation.onDOMContentLoaded.addListener(inTabOrder(onDOMContentLoaded));
   webext.webNavigation.onCompleted.addListener(inTabOrder(onCompleted));
   webext.webNavigation.onHistoryStateUpdated.addListener(inTabOrder(onHistoryStateUpdated));
+  webext.webNavigation.onBeforeNavigate.addListener(inTabOrder(onBeforeNavigate));
+  webext.webNavigation.onErrorOccurred.addListener(inTabOrder(onErrorOccurred));
   // Observation only (no blocking): the 30x hops of an affiliate redirect
   // never commit a document, so webNavigation alone would not see them.
   webext.webRequest.onBeforeRedirect.addListener(inTabOrder(onBeforeRedirect), {
     urls: ["<all_urls>"],
     types: ["main_frame"],
   });
+  webext.tabs.onRemoved.addListener((tabId) => void logged(onTabRemoved(tabId)));
 }

@@ -57,6 +57,20 @@ export async function match(url) {
   return id === null ? null : { id, partner: current.partners[id] };
 }
 
+/** {id, partner} of a partner by its id, or null. */
+export async function byId(id) {
+  const current = await currentIndex();
+  return Object.hasOwn(current.partners, id) ? { id, partner: current.partners[id] } : null;
+}
+
+/** The domains a partner is matched by: where its cookies live. */
+export async function domainsOf(id) {
+  const current = await currentIndex();
+  return Object.entries(current.hosts)
+    .filter(([, partnerId]) => partnerId === id)
+    .map(([host]) => host);
+}
+
 /** What the prompt and popup show of a partner: its name and offers, best first. */
 export function describe({ id, partner }) {
   const t = (key, substitutions) => webext.i18n.getMessage(key, substitutions);

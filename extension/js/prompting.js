@@ -10,31 +10,15 @@ import * as partners from "./partners.js";
 import * as session from "./session.js";
 import { LOCAL, SESSION } from "./constants.js";
 
-async function isListed(areaName, listKey, partnerId) {
-  return Object.hasOwn((await storage.get(areaName, listKey)) ?? {}, partnerId);
-}
-
-function setListed(areaName, listKey, partnerId, listed) {
-  return storage.update(areaName, listKey, (list = {}) => {
-    const next = { ...list };
-    if (listed) {
-      next[partnerId] = true;
-    } else {
-      delete next[partnerId];
-    }
-    return next;
-  });
-}
-
 /** Whether the shopper chose never to be asked on this store. */
 export function isNeverAsked(partnerId) {
-  return isListed("local", LOCAL.NEVER_ASK, partnerId);
+  return storage.isListed("local", LOCAL.NEVER_ASK, partnerId);
 }
 
 export async function shouldAsk(partnerId) {
   const [never, dismissed, active] = await Promise.all([
     isNeverAsked(partnerId),
-    isListed("session", SESSION.DISMISSED, partnerId),
+    storage.isListed("session", SESSION.DISMISSED, partnerId),
     session.current(partnerId),
   ]);
   return !never && !dismissed && active === null;
@@ -51,10 +35,10 @@ export async function promptFor(url) {
 
 /** The shopper closed the prompt: not again on this store in this browser session. */
 export async function dismiss(partnerId) {
-  await setListed("session", SESSION.DISMISSED, partnerId, true);
+  await storage.setListed("session", SESSION.DISMISSED, partnerId, true);
 }
 
 /** "Not on this store" (`never` true), or its undo from the popup (false). */
 export async function setNeverAsk(partnerId, never) {
-  await setListed("local", LOCAL.NEVER_ASK, partnerId, never);
+  await storage.setListed("local", LOCAL.NEVER_ASK, partnerId, never);
 }

@@ -15,11 +15,14 @@ import {
   LOCAL,
   ORDER_CHECK_DELAYS_MS,
   SEEN_ORDERS_MAX,
+  SESSION,
   SESSION_MAX_AGE_MS,
   SESSION_STATE,
+  SIGNS_MAX,
 } from "./constants.js";
 import { webext } from "./webext.js";
-import { classifyPath } from "../lib/pages.js";
+import { classifyPath, PAGE_KIND } from "../lib/pages.js";
+import { withSign } from "../lib/rivals.js";
 import { recordableUrl } from "../lib/url.js";
 import { recognizeOrder } from "../lib/order.js";
 import { TRACKING } from "../lib/tracking.js";
@@ -36,8 +39,16 @@ export async function current(partnerId) {
   return isCurrent(session) ? session : null;
 }
 
+/**
+ * The store's session as stored, even one too old to count: the checks tell
+ * the shopper that it ran out rather than that there was none.
+ */
+export async function stored(partnerId) {
+  return (await storage.get("local", key(partnerId))) ?? null;
+}
+
 /** A session that is still being followed: activated, not yet ordered. */
-async function following(partnerId) {
+export async function following(partnerId) {
   const session = await current(partnerId);
   return session !== null && session.state !== SESSION_STATE.ORDER_PLACED ? session : null;
 }
@@ -50,8 +61,12 @@ export async function summary(partnerId) {
     : { state: session.state, tracking: session.tracking, startedAt: session.startedAt, order: session.order };
 }
 
-/** A new session for the click the companion just made; it replaces any older one. */
-export async function start(click) {
+/**
+ * A new session for the click the companion just made; it replaces any older
+ * one. `before` is what the store held at the click, for the checks:
+ * {cookiesBefore (names), cartBefore, cookieStoreId}.
+ */
+export async function start(click, before) {
   await storage.update("local", key(click.partner), () => ({
     clickId: click.click_id,
     partnerId: click.partner,
@@ -60,12 +75,34 @@ export async function start(click) {
     tracking: TRACKING.UNKNOWN,
     startedAt: Date.now(),
     order: null,
+    ...before,
+  }));
+  await setCartBefore(click.partner, false);
+}
+
+/**
+ * The redirect chain reached the store. `landing` is what the checks compare
+ * later pages with: {cookies, params} (the hints seen), {paramValues,
+ * cookieDigests} (what they were).
+ */
+export async function landed(partnerId, clickId, tracking, landing) {
+  await updateSession(partnerId, clickId, (session) => ({
+    ...session,
+    state: SESSION_STATE.LANDED,
+    tracking,
+    landing,
   }));
 }
 
-/** The redirect chain reached the store. */
-export async function landed(partnerId, clickId, tracking) {
-  await updateSession(partnerId, clickId, (session) => ({ ...session, state: SESSION_STATE.LANDED, tracking }));
+/**
+ * Notes a sign for the checks in the session of `clickId`: `field` is a list
+ * (reentries, paramsChanged, refused, unfinished) that keeps each sign once.
+ */
+export async function note(partnerId, clickId, field, sign) {
+  await updateSession(partnerId, clickId, (session) => ({
+    ...session,
+    [field]: withSign(session[field], sign, SIGNS_MAX),
+  }));
 }
 
 // Changes the session only if it is still the one of `clickId`: a change
@@ -76,13 +113,29 @@ function updateSession(partnerId, clickId, change) {
   );
 }
 
-/** A top-level page of a partner store was shown (a load or a history change). */
+/**
+ * A top-level page of a partner store was shown (a load or a history change).
+ * Without a session, only whether it was the cart or checkout is kept, until
+ * the browser closes: the earlier-visit check asks it at the next click.
+ */
 export async function onPage(url, partnerId) {
   const session = await following(partnerId);
+  const kind = classifyPath(new URL(url).pathname);
   if (session !== null) {
-    const { pathname } = new URL(url);
-    await companion.record("page", session.clickId, { url: recordableUrl(url), kind: classifyPath(pathname) });
+    await companion.record("page", session.clickId, { url: recordableUrl(url), kind });
+  } else if (kind !== PAGE_KIND.PAGE) {
+    await setCartBefore(partnerId, true);
   }
+}
+
+/** Whether the store's cart or checkout was open since the browser started, before any click. */
+export function cartBefore(partnerId) {
+  return storage.isListed("session", SESSION.CART_BEFORE, partnerId);
+}
+
+/** Sets or clears (after a click, or the store's cookies were cleared) the cart-before mark. */
+export function setCartBefore(partnerId, open) {
+  return storage.setListed("session", SESSION.CART_BEFORE, partnerId, open);
 }
 
 /**
@@ -144,6 +197,16 @@ async function removeOldSessions() {
   }
 }
 
+// A browser restart ends the session cookies the store set after the click:
+// the one-session check asks the shopper to activate again.
+async function markRestarted() {
+  for (const [storageKey, session] of await storage.entries("local", LOCAL.SESSION_PREFIX)) {
+    if (isCurrent(session) && session.state !== SESSION_STATE.ORDER_PLACED) {
+      await storage.update("local", storageKey, (latest) => latest && { ...latest, restarted: true });
+    }
+  }
+}
+
 export function startListeners() {
-  webext.runtime.onStartup.addListener(() => void removeOldSessions());
+  webext.runtime.onStartup.addListener(() => void removeOldSessions().then(markRestarted));
 }

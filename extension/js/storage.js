@@ -51,3 +51,21 @@ export async function entries(areaName, prefix) {
   const all = await webext.storage[areaName].get(null);
   return Object.entries(all).filter(([key]) => key.startsWith(prefix));
 }
+
+/** Whether `id` is on the list kept under `listKey` (an object used as a set). */
+export async function isListed(areaName, listKey, id) {
+  return Object.hasOwn((await get(areaName, listKey)) ?? {}, id);
+}
+
+/** Puts `id` on the list kept under `listKey`, or takes it off. */
+export function setListed(areaName, listKey, id, listed) {
+  return update(areaName, listKey, (list = {}) => {
+    const next = { ...list };
+    if (listed) {
+      next[id] = true;
+    } else {
+      delete next[id];
+    }
+    return next;
+  });
+}

@@ -17,6 +17,15 @@ function showError(error) {
 function renderCompanion(status) {
   byId("companion").hidden = status.state === "paired";
   byId("companion-message").textContent = status.message;
+  renderNotRunning(status.state === "not_running");
+}
+
+// The one state the settings cannot fix: the shopper gets the commands that
+// start the companion instead of the settings button.
+function renderNotRunning(notRunning) {
+  byId("not-running").hidden = !notRunning;
+  byId("companion-message").hidden = notRunning;
+  byId("open-options").hidden = notRunning;
 }
 
 function renderStore(partner) {
@@ -66,6 +75,90 @@ function renderSession(session) {
   }
 }
 
+// The tracking checks, each with its status and, when something is wrong,
+// why and what to do; the fixes the browser allows are buttons. Activation
+// has its own button below.
+const VERDICTS = () => ({
+  tracked: t("verdictTracked"),
+  at_risk: t("verdictAtRisk"),
+  untracked: t("verdictUntracked"),
+});
+const MARKS = () => ({
+  ok: ["✓", t("checkOk")],
+  warn: ["!", t("checkWarn")],
+  fail: ["✗", t("checkFail")],
+  unknown: ["?", t("checkUnknown")],
+});
+
+function renderChecks(checks, tabId) {
+  byId("checks-section").hidden = checks === null || Boolean(checks.error);
+  if (checks === null || checks.error) {
+    return;
+  }
+  const verdict = byId("verdict");
+  verdict.dataset.verdict = checks.verdict;
+  verdict.textContent = VERDICTS()[checks.verdict] ?? "";
+  const marks = MARKS();
+  byId("checks").replaceChildren(
+    ...checks.checks.map((check) => {
+      const item = document.createElement("li");
+      Object.assign(item.dataset, { check: check.check, status: check.status, reason: check.reason });
+      const [symbol, label] = marks[check.status] ?? marks.unknown;
+      const mark = document.createElement("span");
+      mark.className = "mark";
+      mark.textContent = symbol;
+      mark.setAttribute("aria-label", label);
+      mark.title = label;
+      const title = document.createElement("strong");
+      title.textContent = check.title;
+      const why = document.createElement("p");
+      why.textContent = check.why;
+      item.append(mark, " ", title, why);
+      if (check.fix && (check.status === "fail" || check.status === "warn")) {
+        const fix = document.createElement("p");
+        fix.className = "advice";
+        fix.textContent = check.fix;
+        item.append(fix);
+      }
+      return item;
+    }),
+  );
+  byId("fixes").replaceChildren(...fixButtons(checks.checks, tabId));
+}
+
+// Each fix once: turning an extension off, clearing the store's cookies.
+function fixButtons(checks, tabId) {
+  const seen = new Map();
+  for (const action of checks.filter((c) => c.status !== "ok").flatMap((c) => c.actions)) {
+    if (action.type !== "activate") {
+      seen.set(`${action.type}\u0000${action.extension_id ?? ""}`, action);
+    }
+  }
+  return [...seen.values()].map((action) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    const disable = action.type === "disable_extension";
+    button.dataset.testid = disable ? "fix-disable-extension" : "fix-clear-cookies";
+    button.textContent = disable ? t("turnOff", [action.name]) : t("clearAndActivate");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const request = disable
+        ? { type: "disableExtension", tabId, extensionId: action.extension_id }
+        : { type: "clearCookiesAndActivate", tabId };
+      const answer = await ask(request);
+      if (answer.error) {
+        button.disabled = false;
+        showError(answer.error);
+      } else if (disable) {
+        button.textContent = t("turnedOff", [action.name]);
+      } else {
+        window.close();
+      }
+    });
+    return button;
+  });
+}
+
 // The tab the popup is about: the active one, or the one named by
 // ?tabId=N, the hook tests use to open the popup as a page of its own.
 async function currentTabId() {
@@ -89,9 +182,12 @@ async function main() {
   renderStore(state.partner);
   byId("session").hidden = state.partner === null;
   renderSession(state.session);
+  renderChecks(state.checks, tabId);
 
   const activate = byId("activate");
-  activate.hidden = state.partner === null;
+  // Nothing is activated in a private window: the checks say why.
+  const isPrivate = state.checks?.checks?.some((check) => check.reason === "private_window") ?? false;
+  activate.hidden = state.partner === null || isPrivate;
   activate.textContent = t(state.session.state === "none" ? "activate" : "activateAgain");
   activate.addEventListener("click", async () => {
     activate.disabled = true;

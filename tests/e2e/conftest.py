@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from tests.e2e.harness import (
     Sites,
     chromium_args,
 )
+from tests.e2e.shopper import ChromiumShopper, FirefoxShopper, Shopper
 from tests.e2e.sites import demo_catalog
 
 
@@ -97,13 +97,19 @@ def browser(
 ) -> Iterator[Browser]:
     running = launch(playwright, tmp_path / "profile", [EXTENSION])
     yield running
-    _keep_screenshots(running, request.node.name)
+    ChromiumShopper(running).keep_screenshots(ARTIFACTS, request.node.name)
     running.context.close()
 
 
-def _keep_screenshots(browser: Browser, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for number, page in enumerate(browser.context.pages):
-        if page.url.startswith("http"):
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(ARTIFACTS / f"{name}-{number}.png"))
+@pytest.fixture(params=["chromium", "firefox"])
+def shopper(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Shopper]:
+    """Our extension on a fresh profile, once in Chromium and once in Firefox ESR."""
+    running: Shopper
+    if request.param == "chromium":
+        playwright: Playwright = request.getfixturevalue("playwright")
+        running = ChromiumShopper(launch(playwright, tmp_path / "profile", [EXTENSION]))
+    else:
+        running = FirefoxShopper.launch(tmp_path / "firefox-profile", EXTENSION)
+    yield running
+    running.keep_screenshots(ARTIFACTS, request.node.name)
+    running.close()

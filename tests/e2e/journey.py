@@ -1,34 +1,27 @@
-"""Steps of a shopper's journey, shared by the end-to-end tests."""
+"""Steps of a shopper's journey, shared by the end-to-end tests; the same in every browser."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Page, expect
-
-from tests.e2e.conftest import Browser
 from tests.e2e.harness import Companion, wait_until
+from tests.e2e.shopper import Shopper, Tab
 
-PROMPT_TIMEOUT_MS = 15_000
+PROMPT_TIMEOUT_S = 15.0
 
 
-def pair(browser: Browser, companion: Companion) -> None:
+def pair(shopper: Shopper, companion: Companion) -> None:
     code = companion.cli_json("pair")["code"]
-    options = browser.page("skin/options.html")
-    options.get_by_test_id("companion-url").fill(companion.url)
-    options.get_by_test_id("pairing-code").fill(code)
-    options.get_by_test_id("pair").click()
-    expect(options.get_by_test_id("pair-status")).to_have_attribute(
-        "data-state", "paired", timeout=10_000
-    )
+    options = shopper.extension_page("skin/options.html")
+    options.fill("companion-url", companion.url)
+    options.fill("pairing-code", code)
+    options.click("pair")
+    options.wait_for_attribute("pair-status", "data-state", "paired", timeout=10)
     options.close()
 
 
-def activate_from_prompt(page: Page) -> None:
-    # Playwright's CSS engine pierces open shadow roots, where the prompt lives.
-    button = page.get_by_test_id("activate")
-    expect(button).to_be_visible(timeout=PROMPT_TIMEOUT_MS)
-    button.click()
+def activate_from_prompt(tab: Tab) -> None:
+    tab.click("activate", timeout=PROMPT_TIMEOUT_S)
 
 
 def record_for(

@@ -10,20 +10,34 @@ Chromium maps every ``*.test`` name to 127.0.0.1 (``--host-resolver-rules``), so
   sells one item through cart, checkout and an order-confirmation page that reports the order
   the three ways real stores do (GA4 dataLayer, JSON-LD, wording).
 - ``other.test`` is a site that is no partner of anything.
+- ``rival.test/click`` is another affiliate network, the one a rival coupon extension sends the
+  shopper through (``extensions/rival``): it 302s to the store with its own ``aff_id``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import html
 import json
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
 ORDER_ID = "A-1001"
 ORDER_AMOUNT = "2450.50"
 ORDER_CURRENCY = "RUB"
+
+# The test extensions' ids, fixed by the "key" in their manifests (tests/e2e/extensions/).
+AD_BLOCKER_ID = "npgbnddpfhjalollnlabbpkmdnaoeghn"
+RIVAL_ID = "jpidfhomhbgfmdknhllpnmnmndmcpcnd"
+RIVAL_AFFILIATE = "RIVAL-1"
+
+# The order page's conversion pixel, with ?slow=1, answers this late: the page has not finished
+# loading until then, which is what the page-load check is about.
+SLOW_PIXEL_S = 5
+PIXEL_GIF = base64.b64decode("R0lGODlhAQABAAAAACH5BAEAAAAALAAAAAABAAEAAAIBAAA7")
 
 
 def demo_catalog(port: int) -> dict[str, Any]:
@@ -64,6 +78,10 @@ def demo_catalog(port: int) -> dict[str, Any]:
                 "order_pages": ["/order/complete"],
             }
         ],
+        "extensions": {
+            "ad_blockers": [{"name": "Test Ad Blocker", "id": AD_BLOCKER_ID}],
+            "rivals": [{"name": "Rival Coupons", "id": RIVAL_ID}],
+        },
     }
 
 
@@ -110,7 +128,7 @@ STORE_PAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _order_page() -> web.Response:
+def _order_page(slow: bool) -> web.Response:
     datalayer = json.dumps(
         {
             "event": "purchase",
@@ -135,12 +153,27 @@ def _order_page() -> web.Response:
         f'<script type="application/ld+json">{jsonld}</script>'
     )
     body = f"<h1>Thank you for your order!</h1><p>Order #{ORDER_ID} has been placed.</p>"
+    if slow:
+        body += '<img src="/pixel.gif" alt="" width="1" height="1">'
     return _page("Order placed - Demo Shop", body, head)
 
 
+async def rival_click(request: web.Request) -> web.StreamResponse:
+    """Another network: back to the store, with the rival's affiliate id in place of any other."""
+    parts = urlsplit(request.query.get("to", ""))
+    if parts.hostname != "shop.test":
+        return web.Response(status=400, text="unknown merchant")
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "aff_id"]
+    landing = parts._replace(query=urlencode([*query, ("aff_id", RIVAL_AFFILIATE)]))
+    return web.Response(status=302, headers={"Location": urlunsplit(landing)})
+
+
 async def store(request: web.Request) -> web.StreamResponse:
+    if request.path == "/pixel.gif":
+        await asyncio.sleep(SLOW_PIXEL_S)
+        return web.Response(body=PIXEL_GIF, content_type="image/gif")
     if request.path == "/order/complete":
-        response = _order_page()
+        response = _order_page(slow="slow" in request.query)
     elif request.path in STORE_PAGES:
         response = _page(*STORE_PAGES[request.path])
     else:
@@ -148,6 +181,9 @@ async def store(request: web.Request) -> web.StreamResponse:
     if "aff_id" in request.query:
         # The store's tracking cookie: what the program's "last click" is.
         response.set_cookie("aff_click", request.query["aff_id"], max_age=30 * 86400)
+    if request.path == "/cart":
+        # The cart lives in a cookie, as on many stores: visible to the earlier-visit check.
+        response.set_cookie("cart", "kettle", max_age=7 * 86400)
     return response
 
 
@@ -155,6 +191,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     host = _host(request)
     if host == "net.test" and request.path == "/click":
         return await network_click(request)
+    if host == "rival.test" and request.path == "/click":
+        return await rival_click(request)
     if host == "shop.test":
         return await store(request)
     if host == "other.test":

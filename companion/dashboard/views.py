@@ -1,0 +1,539 @@
+"""The dashboard's pages, served by the companion beside the API.
+
+Every page needs a session (see ``session.py``); a visitor without one gets a page that says how
+to open the dashboard. Every change is a POST that must come from the dashboard's own origin
+(the ``Origin`` header equals this server's) and carry the session's CSRF token, so neither a
+web page nor another local site (``http://127.0.0.1:8000`` is "same site" for cookies) can mark
+a purchase. Templates are Jinja2 with autoescape, so a title, URL or order id captured from a
+store's page is shown as text; the Content-Security-Policy (``http/headers.py``) lets no inline
+script run even if something slipped through. All database work runs on the companion's
+database thread (``state.db``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from companion.clock import now, parse
+from companion.dashboard import charts
+from companion.dashboard.i18n import STRINGS, Translate, choose, translator
+from companion.dashboard.session import Session, end_session, session_of, spend_login
+from companion.http.headers import DASHBOARD_CSP, DASHBOARD_REFERRER_POLICY
+from companion.http.routes import STATE
+from companion.ledger.backup import write_backup
+from companion.ledger.claim import claim_evidence, claim_text
+from companion.ledger.orders import (
+    Cursor,
+    Ledger,
+    LedgerError,
+    LogFilter,
+    get_record,
+    iter_records,
+    mark,
+    purchase_page,
+)
+from companion.ledger.rules import LEDGER_STATES, Action, LedgerState, local_date
+from companion.ledger.totals import Totals, ledger_totals
+
+PAGE_SIZE = 50
+LANG_COOKIE = "cg_lang"
+CSV_COLUMNS = [
+    "id",
+    "click_id",
+    "created_at",
+    "partner",
+    "partner_name",
+    "program",
+    "ledger_state",
+    "tracking",
+    "order_id",
+    "order_amount",
+    "order_currency",
+    "ordered_at",
+    "expected_cashback",
+    "cashback_currency",
+    "confirmation_due",
+    "expected_payout",
+    "confirmed_on",
+    "credited_on",
+    "credited_cashback",
+    "declined_on",
+    "landing_url",
+]
+# Spreadsheets run a cell that starts with one of these as a formula: an order id from a
+# store's page must not become one.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who is asking, in which language."""
+
+    session: Session
+    lang: str
+    t: Translate
+
+
+def _when(moment: str | None) -> str:
+    """A stored UTC time in this machine's zone: the shopper reads their own clock."""
+    if moment is None:
+        return ""
+    return f"{parse(moment).astimezone():%Y-%m-%d %H:%M}"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("companion.dashboard", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    return env
+
+
+_ENV = _environment()
+
+
+def _cookie_name(request: web.Request) -> str:
+    # Cookies are not kept apart by port: two companions on one machine need two names.
+    return f"cg_session_{request.app[STATE].port}"
+
+
+def _ledger(request: web.Request) -> Ledger:
+    return Ledger(request.app[STATE].index, now())
+
+
+def _language(request: web.Request) -> str:
+    return choose(
+        request.query.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("Accept-Language"),
+    )
+
+
+def _render(
+    request: web.Request,
+    template: str,
+    lang: str,
+    *,
+    status: int = 200,
+    session: Session | None = None,
+    **context: Any,
+) -> web.Response:
+    text = _ENV.get_template(template).render(
+        t=translator(lang),
+        lang=lang,
+        csrf=None if session is None else session.csrf,
+        path=request.path,
+        **context,
+    )
+    response = web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": DASHBOARD_CSP,
+            "Referrer-Policy": DASHBOARD_REFERRER_POLICY,
+        },
+    )
+    if request.query.get("lang") == lang:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="Strict"
+        )
+    return response
+
+
+def _message(request: web.Request, lang: str, status: int, title: str, text: str) -> web.Response:
+    t = translator(lang)
+    return _render(request, "message.html", lang, status=status, title=t(title), text=t(text))
+
+
+Page = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]
+
+
+def _page(view: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Let ``view`` run only inside a session; for a POST, only from the dashboard itself."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        lang = _language(request)
+        token = request.cookies.get(_cookie_name(request))
+        state = request.app[STATE]
+        session = None if not token else await state.db(session_of, token, now())
+        if session is None:
+            return _message(request, lang, 401, "login_title", "login_text")
+        if request.method == "POST":
+            form = await request.post()
+            csrf = form.get("csrf")
+            if not (_same_origin(request) and isinstance(csrf, str) and session.csrf_matches(csrf)):
+                return _message(request, lang, 403, "refused", "refused_text")
+        return await view(request, Visit(session, lang, translator(lang)))
+
+    return guarded
+
+
+def _same_origin(request: web.Request) -> bool:
+    """The Origin a browser sends with a form from our own page. The host guard has already
+    pinned Host to a loopback name and our port, so this is exact."""
+    return request.headers.get("Origin") == f"http://{request.host}"
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    lang = _language(request)
+    token = request.query.get("token", "")
+    session = None
+    if 0 < len(token) <= 128:
+        session = await request.app[STATE].db(spend_login, token, now())
+    if session is None:
+        return _message(request, lang, 403, "login_title", "login_text")
+    # 303 to "/": the token leaves the address bar and the history entry.
+    response = web.Response(status=303, headers={"Location": "/"})
+    response.set_cookie(
+        _cookie_name(request),
+        session.token,
+        max_age=int((parse(session.expires_at) - now()).total_seconds()),
+        httponly=True,
+        samesite="Strict",
+        path="/",
+    )
+    return response
+
+
+async def logout(request: web.Request, visit: Visit) -> web.StreamResponse:
+    await request.app[STATE].db(end_session, visit.session.token)
+    response = _message(request, visit.lang, 200, "logged_out", "login_text")
+    response.del_cookie(_cookie_name(request), path="/")
+    return response
+
+
+class FilterError(ValueError):
+    pass
+
+
+def _filter(request: web.Request) -> LogFilter:
+    """The log's filters from the query string; dates are days on this machine's clock."""
+    query = request.query
+
+    def text(name: str) -> str | None:
+        value = query.get(name, "").strip()
+        return value[:200] or None
+
+    def day(name: str) -> datetime | None:
+        value = text(name)
+        if value is None:
+            return None
+        try:
+            return datetime.combine(date.fromisoformat(value), time()).astimezone()
+        except ValueError as exc:
+            raise FilterError(name) from exc
+
+    status = text("status")
+    if status is not None and status not in LEDGER_STATES:
+        raise FilterError("status")
+    until = day("until")
+    state: LedgerState | None = next((s for s in LEDGER_STATES if s == status), None)
+    return LogFilter(
+        store=text("store"),
+        program=text("program"),
+        state=state,
+        since=day("since"),
+        until=None if until is None else until + timedelta(days=1),
+        search=text("q"),
+    )
+
+
+_FILTER_KEYS = ("store", "program", "status", "since", "until", "q")
+
+
+def _query_of(request: web.Request, **extra: str) -> str:
+    kept = {key: request.query[key] for key in _FILTER_KEYS if request.query.get(key)}
+    return urlencode({**kept, **extra})
+
+
+async def log_page(request: web.Request, visit: Visit) -> web.StreamResponse:
+    try:
+        filt = _filter(request)
+        before = request.query.get("before") or None
+        if before is not None:
+            Cursor.parse(before)
+    except (FilterError, LedgerError):
+        return _message(request, visit.lang, 400, "bad_filter", "bad_filter_text")
+    state = request.app[STATE]
+    records, cursor = await state.db(purchase_page, _ledger(request), filt, PAGE_SIZE, before)
+    index = state.index
+    return _render(
+        request,
+        "log.html",
+        visit.lang,
+        session=visit.session,
+        title=visit.t("log_title"),
+        records=records,
+        filters={key: request.query.get(key, "") for key in _FILTER_KEYS},
+        filtered=any(request.query.get(key) for key in _FILTER_KEYS),
+        stores=sorted((p.id, p.name) for p in index.partners.values()),
+        programs=[(p.id, p.name) for p in index.programs.values()],
+        states=LEDGER_STATES,
+        older=None if cursor is None else "?" + _query_of(request, before=cursor),
+        newest="?" + _query_of(request) if before else None,
+        csv_url="/export.csv?" + _query_of(request),
+    )
+
+
+def _timeline(record: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(step, when, is_a_date): the purchase's story in order."""
+    steps = [
+        ("step_clicked", record["created_at"], False),
+        ("step_followed", record["followed_at"], False),
+        ("step_landed", record["landed_at"], False),
+        ("step_cart", record["cart_at"], False),
+        ("step_checkout", record["checkout_at"], False),
+        ("step_ordered", record["ordered_at"], False),
+        ("step_confirmed", record["confirmed_on"], True),
+        ("step_declined", record["declined_on"], True),
+        ("step_credited", record["credited_on"], True),
+    ]
+    if record["ledger_state"] in ("awaiting_confirmation", "overdue"):
+        steps.append(("step_due", record["confirmation_due"], True))
+    return [(step, when, is_date) for step, when, is_date in steps if when]
+
+
+def _advice(record: dict[str, Any], t: Translate) -> list[str]:
+    due, program = record["confirmation_due"], record["program_name"]
+    advice = []
+    if record["click_id"] is None:
+        advice.append(t("advice_manual"))
+    elif record["tracking"] == "at_risk" and record["ledger_state"] != "overdue":
+        advice.append(t("advice_at_risk", due=due or "—"))
+    if record["ledger_state"] == "overdue":
+        advice.append(t("advice_overdue", due=due, program=program))
+    elif record["ledger_state"] == "awaiting_confirmation":
+        advice.append(t("advice_awaiting", due=due))
+    return advice
+
+
+async def _show_purchase(
+    request: web.Request, visit: Visit, *, refused: str | None = None, status: int = 200
+) -> web.StreamResponse:
+    record_id = request.match_info["id"]
+    record = await request.app[STATE].db(get_record, _ledger(request), record_id)
+    if record is None:
+        return _message(request, visit.lang, 404, "not_found", "not_found_text")
+    evidence = claim_evidence(record)
+    state = record["ledger_state"]
+    has_order = record["ordered_at"] is not None
+    return _render(
+        request,
+        "purchase.html",
+        visit.lang,
+        status=status,
+        session=visit.session,
+        title=visit.t("detail_title", id=record["id"]),
+        r=record,
+        timeline=_timeline(record),
+        advice=_advice(record, visit.t),
+        claim=claim_text(evidence, visit.lang),
+        today=local_date(now(), record["timezone"]).isoformat(),
+        can_confirm=has_order and state != "credited",
+        can_credit=state in ("confirmed", "credited"),
+        can_decline=has_order and state != "credited",
+        refused=refused,
+    )
+
+
+async def purchase(request: web.Request, visit: Visit) -> web.StreamResponse:
+    return await _show_purchase(request, visit)
+
+
+_ACTIONS: dict[str, Action] = {"confirm": "confirm", "credit": "credit", "decline": "decline"}
+
+
+async def mark_purchase(request: web.Request, visit: Visit) -> web.StreamResponse:
+    action = _ACTIONS[request.match_info["action"]]
+    form = await request.post()
+    try:
+        on = _form_date(form.get("on"))
+        cashback = _form_amount(form.get("amount"))
+        await request.app[STATE].db(
+            mark, _ledger(request), request.match_info["id"], action, on, cashback
+        )
+    except LedgerError as exc:
+        return await _show_purchase(request, visit, refused=exc.message, status=400)
+    # Post/redirect/get: a reload does not mark twice.
+    raise web.HTTPSeeOther(f"/purchases/{request.match_info['id']}")
+
+
+def _form_date(value: object) -> date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise LedgerError(f"{value!r} is not a date", "at") from exc
+
+
+def _form_amount(value: object) -> Decimal | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return Decimal(value.strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation as exc:
+        raise LedgerError(f"{value!r} is not an amount", "amount") from exc
+
+
+async def claim_download(request: web.Request, visit: Visit) -> web.StreamResponse:
+    record = await request.app[STATE].db(get_record, _ledger(request), request.match_info["id"])
+    if record is None:
+        return _message(request, visit.lang, 404, "not_found", "not_found_text")
+    evidence = claim_evidence(record)
+    name = f"claim-{record['id']}"
+    if request.match_info["kind"] == "json":
+        body, kind = json.dumps(evidence, ensure_ascii=False, indent=2), "application/json"
+    else:
+        body, kind = claim_text(evidence, visit.lang), "text/plain"
+    return web.Response(
+        text=body,
+        content_type=kind,
+        headers={
+            "Content-Disposition": f'attachment; filename="{_safe_name(name)}.{request.match_info["kind"]}"'
+        },
+    )
+
+
+def _safe_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:80]
+
+
+def _money_rows(rows: list[tuple[str, str, Any]]) -> list[tuple[str, Decimal]]:
+    return [(f"{name} ({currency})", sums.expected) for name, currency, sums in rows[:15]]
+
+
+async def totals(request: web.Request, visit: Visit) -> web.StreamResponse:
+    t = visit.t
+    found: Totals = await request.app[STATE].db(ledger_totals, _ledger(request))
+    months = []
+    for program in found.programs:
+        recent = list(program.months.items())[-12:]
+        chart = charts.grouped_bars(
+            [month for month, _ in recent],
+            [
+                charts.Series(
+                    t("series_expected"), "bar-expected", [s.expected for _, s in recent]
+                ),
+                charts.Series(
+                    t("series_confirmed"), "bar-confirmed", [s.confirmed for _, s in recent]
+                ),
+                charts.Series(
+                    t("series_credited"), "bar-credited", [s.credited for _, s in recent]
+                ),
+            ],
+            title=t("per_month", program=program.program_name, currency=program.currency),
+            limit=program.monthly_cap,
+            limit_label=t("cap", cap=program.monthly_cap) if program.monthly_cap else "",
+        )
+        months.append((program, chart))
+    categories = [
+        (_category_name(name, visit.lang), currency, sums)
+        for name, currency, sums in found.categories
+    ]
+    return _render(
+        request,
+        "totals.html",
+        visit.lang,
+        session=visit.session,
+        title=t("totals_title"),
+        programs=months,
+        stores=found.stores,
+        categories=categories,
+        store_chart=charts.horizontal_bars(_money_rows(found.stores), title=t("by_store")),
+        category_chart=charts.horizontal_bars(_money_rows(categories), title=t("by_category")),
+    )
+
+
+def _category_name(category: str, lang: str) -> str:
+    """The catalog's categories in words; one the catalog made up stays as it is."""
+    return STRINGS[lang].get(f"cat_{category}", category)
+
+
+async def _stream_file(
+    request: web.Request,
+    write: Callable[[sqlite3.Connection, IO[str]], object],
+    kind: str,
+    filename: str,
+) -> web.StreamResponse:
+    """Write an export into a temporary file on the database thread, then stream it: memory
+    stays flat however long the log is."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+        await request.app[STATE].db(write, spool)
+        spool.seek(0)
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": f"{kind}; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{filename}"',
+            }
+        )
+        await response.prepare(request)
+        while chunk := spool.read(256 * 1024):
+            await response.write(chunk.encode("utf-8"))
+        await response.write_eof()
+    return response
+
+
+async def export_csv(request: web.Request, visit: Visit) -> web.StreamResponse:
+    try:
+        filt = _filter(request)
+    except FilterError:
+        return _message(request, visit.lang, 400, "bad_filter", "bad_filter_text")
+    ledger = _ledger(request)
+
+    def write(conn: sqlite3.Connection, out: IO[str]) -> None:
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for record in iter_records(conn, ledger, filt):
+            writer.writerow({key: _cell(record.get(key)) for key in CSV_COLUMNS})
+
+    return await _stream_file(request, write, "text/csv", "cashback-purchases.csv")
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+async def export_json(request: web.Request, visit: Visit) -> web.StreamResponse:
+    ledger = _ledger(request)
+    return await _stream_file(
+        request,
+        lambda conn, out: write_backup(conn, ledger, out),
+        "application/json",
+        f"cashback-ledger-{now():%Y-%m-%d}.json",
+    )
+
+
+def setup_dashboard(app: web.Application) -> None:
+    static = Path(str(resources.files("companion.dashboard").joinpath("static")))
+    app.router.add_get("/", _page(log_page))
+    app.router.add_get("/login", login)
+    app.router.add_post("/logout", _page(logout))
+    app.router.add_get("/purchases/{id}", _page(purchase))
+    app.router.add_post("/purchases/{id}/{action:confirm|credit|decline}", _page(mark_purchase))
+    app.router.add_get("/purchases/{id}/claim.{kind:txt|json}", _page(claim_download))
+    app.router.add_get("/totals", _page(totals))
+    app.router.add_get("/export.csv", _page(export_csv))
+    app.router.add_get("/export.json", _page(export_json))
+    app.router.add_static("/static/", static, name="dashboard-static")

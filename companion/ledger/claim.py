@@ -1,0 +1,174 @@
+"""The evidence a support claim needs, from one purchase record: as JSON and as text to paste.
+
+The programs' advice for a purchase that was never credited is to wait out the confirmation
+window and then write to support; a shopper who can show the click time, the store, the order
+number and the amount has a case. Times are given in the program's time zone, the one its
+support reads its own records in.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from companion.clock import parse
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Cashback claim: purchase {purchase}",
+        "store": "Store",
+        "program": "Cashback program",
+        "click": "Cashback activated",
+        "click_id": "Click id",
+        "landing": "Landing page",
+        "hops": "Redirect chain",
+        "tracking": "Tracking",
+        "tracked": "the store's tracking mark was seen after the redirect",
+        "at_risk": "no tracking mark was seen after the redirect",
+        "unknown": "not observed (the order was added by hand)",
+        "evidence": "cookies: {cookies}; URL parameters: {params}",
+        "checks": "Checks at purchase",
+        "no_checks": "none recorded",
+        "order": "Order",
+        "order_line": "{order_id}, {amount}, placed {time}",
+        "no_order_id": "(no order number shown)",
+        "no_amount": "amount not shown",
+        "order_page": "Order page",
+        "expected": "Expected cashback",
+        "due": "Confirmation due by",
+        "none": "none",
+    },
+    "ru": {
+        "title": "Претензия по кэшбэку: покупка {purchase}",
+        "store": "Магазин",
+        "program": "Кэшбэк-сервис",
+        "click": "Кэшбэк активирован",
+        "click_id": "Идентификатор перехода",
+        "landing": "Страница магазина после перехода",
+        "hops": "Цепочка переадресаций",
+        "tracking": "Отслеживание",
+        "tracked": "после перехода метка отслеживания магазина была на месте",
+        "at_risk": "после перехода метки отслеживания не было",
+        "unknown": "не наблюдалось (заказ добавлен вручную)",
+        "evidence": "cookie: {cookies}; параметры адреса: {params}",
+        "checks": "Проверки при покупке",
+        "no_checks": "не записаны",
+        "order": "Заказ",
+        "order_line": "{order_id}, {amount}, оформлен {time}",
+        "no_order_id": "(номер заказа не показан)",
+        "no_amount": "сумма не показана",
+        "order_page": "Страница заказа",
+        "expected": "Ожидаемый кэшбэк",
+        "due": "Срок подтверждения",
+        "none": "нет",
+    },
+}
+
+
+def claim_evidence(record: dict[str, Any]) -> dict[str, Any]:
+    """The claim's facts, from a record of ``orders.get_record``."""
+    click = None
+    if record["click_id"] is not None:
+        click = {
+            "id": record["click_id"],
+            "time": record["created_at"],
+            "followed_at": record["followed_at"],
+            "landed_at": record["landed_at"],
+            "landing_url": record["landing_url"],
+            "hops": record["hops"],
+            "tracking": record["tracking"],
+            "tracking_evidence": record["tracking_evidence"],
+        }
+    order = None
+    if record["ordered_at"] is not None:
+        order = {
+            "id": record["order_id"],
+            "amount": record["order_amount"],
+            "currency": record["order_currency"],
+            "time": record["ordered_at"],
+            "page_url": record["order_url"],
+            "recognised_by": record["order_source"],
+        }
+    return {
+        "purchase": record["id"],
+        "store": {"id": record["partner"], "name": record["partner_name"]},
+        "program": {"id": record["program"], "name": record["program_name"]},
+        "timezone": record["timezone"],
+        "click": click,
+        "checks": record["checks"],
+        "order": order,
+        "cashback": {
+            "expected": record["expected_cashback"],
+            "currency": record["cashback_currency"],
+            "confirmation_due": record["confirmation_due"],
+            "state": record["ledger_state"],
+        },
+    }
+
+
+def claim_text(evidence: dict[str, Any], lang: str = "en") -> str:
+    words = LABELS.get(lang, LABELS["en"])
+    zone = evidence["timezone"]
+    lines = [words["title"].format(purchase=evidence["purchase"]), ""]
+
+    def line(label: str, value: object) -> None:
+        lines.append(f"{words[label]}: {value}")
+
+    line("store", f"{evidence['store']['name']} ({evidence['store']['id']})")
+    line("program", f"{evidence['program']['name']} ({evidence['program']['id']})")
+    click = evidence["click"]
+    if click is not None:
+        line("click", _local(click["time"], zone))
+        line("click_id", click["id"])
+        line("landing", click["landing_url"] or words["none"])
+        if click["hops"]:
+            lines.append(f"{words['hops']}:")
+            lines.extend(f"  {number}. {hop}" for number, hop in enumerate(click["hops"], 1))
+        tracking = words[click["tracking"]] if click["tracking"] != "unknown" else words["none"]
+        seen = click["tracking_evidence"]
+        if seen:
+            tracking += (
+                " ("
+                + words["evidence"].format(
+                    cookies=", ".join(seen["cookies"]) or words["none"],
+                    params=", ".join(seen["params"]) or words["none"],
+                )
+                + ")"
+            )
+        line("tracking", tracking)
+    else:
+        line("tracking", words["unknown"])
+    # The checks' shape is the diagnostics' own: each is shown as the JSON it is.
+    checks = evidence["checks"]
+    lines.append(f"{words['checks']}:" + ("" if checks else f" {words['no_checks']}"))
+    lines.extend(f"  {json.dumps(check, ensure_ascii=False)}" for check in checks)
+    order = evidence["order"]
+    if order is not None:
+        amount = (
+            f"{order['amount']} {order['currency'] or ''}".strip()
+            if order["amount"] is not None
+            else words["no_amount"]
+        )
+        line(
+            "order",
+            words["order_line"].format(
+                order_id=order["id"] or words["no_order_id"],
+                amount=amount,
+                time=_local(order["time"], zone),
+            ),
+        )
+        if order["page_url"]:
+            line("order_page", order["page_url"])
+        cashback = evidence["cashback"]
+        if cashback["expected"] is not None:
+            line("expected", f"{cashback['expected']} {cashback['currency']}")
+        line("due", cashback["confirmation_due"])
+    return "\n".join(lines) + "\n"
+
+
+def _local(moment: str, zone: str) -> str:
+    """``2026-01-10T09:00:00.000Z`` → ``2026-01-10 12:00 (Europe/Moscow)``."""
+    local: datetime = parse(moment).astimezone(ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M} ({zone})"

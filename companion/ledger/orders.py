@@ -1,0 +1,566 @@
+"""The purchase ledger in the database: the log's records, orders added by hand, and the
+shopper's marks (confirmed, credited, declined).
+
+A record is a click with one of its orders (or with none yet), or an order added by hand. Its
+``id`` is ``o<row>`` when it has an order and the click id when it has none; the CLI and the
+dashboard take that id. Each record is the click log's record (``tracking/clicks.record_of``)
+plus what the rules in ``rules.py`` make of it: the ledger state, the expected cashback, the
+confirmation due date and the expected payout.
+
+The log merges two newest-first walks, clicks (with their orders) and orders added by hand,
+each down its own index, and pages by keyset (``Cursor``): the next page starts where the last
+one stopped, so page 2,000 costs what page 1 does. Every filter but the time-dependent states
+is plain SQL; "awaiting confirmation" and "overdue" depend on today in each program's time zone,
+so SQL narrows them down with a day of margin and ``rules.py`` decides.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Literal
+
+from companion.clock import iso, parse
+from companion.ledger import rules
+from companion.ledger.rules import Action, LedgerState, ProgramRules
+from companion.storage.db import transaction
+from companion.tracking.clicks import record_of
+from companion.tracking.matcher import PartnerIndex
+
+ORDER_ID_PREFIX = "o"
+MAX_ORDER_ID = 128
+MAX_AMOUNT = Decimal("1e12")
+BATCH = 200
+
+Arm = Literal["click", "manual"]
+
+
+class LedgerError(ValueError):
+    """A change the ledger refuses; ``field`` names the input at fault, when one is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What the arithmetic needs besides the database: the catalog's programs and the time."""
+
+    index: PartnerIndex
+    now: datetime
+    _rules: dict[str, ProgramRules] = field(default_factory=dict, compare=False, repr=False)
+
+    def rules_for(self, program_id: str, offer: dict[str, Any]) -> ProgramRules:
+        found = self._rules.get(program_id)
+        if found is None:
+            program = self.index.programs.get(program_id)
+            if program is None:
+                # The program left the catalog since: its offer snapshot still says the currency.
+                return ProgramRules(currency=str(offer.get("currency") or ""))
+            found = self._rules[program_id] = ProgramRules.of(program)
+        return found
+
+    def category(self, partner_id: str) -> str | None:
+        partner = self.index.partners.get(partner_id)
+        return None if partner is None else partner.category
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    store: str | None = None
+    program: str | None = None
+    state: LedgerState | None = None
+    since: datetime | None = None  # from this instant on
+    until: datetime | None = None  # before this instant
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page stopped: the last record's time, click id ("" for a hand-added order) and
+    order row (0 for a click without an order). The log's sort key, in that order."""
+
+    at: str
+    click: str
+    order: int
+
+    def text(self) -> str:
+        return f"{self.at}|{self.click}|{self.order}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor:
+        parts = text.split("|")
+        if len(parts) != 3 or len(text) > 128 or not _decimal_digits(parts[2]):
+            raise LedgerError("not a page cursor of this log", "before")
+        return cls(parts[0], parts[1], int(parts[2]))
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Cursor:
+        click = record["click_id"] or ""
+        at = record["created_at"] if click else record["ordered_at"]
+        return cls(at, click, order_row(record["id"]) or 0)
+
+
+def order_row(record_id: str) -> int | None:
+    tail = record_id.removeprefix(ORDER_ID_PREFIX)
+    if record_id.startswith(ORDER_ID_PREFIX) and _decimal_digits(tail) and len(tail) < 19:
+        return int(tail)
+    return None
+
+
+def _decimal_digits(text: str) -> bool:
+    # ASCII only: int() would also read "٣" as 3.
+    return text.isascii() and text.isdigit()
+
+
+# Each column of a record, as the click arm and the hand-added-order arm select it.
+_COLUMNS: list[tuple[str, str, str]] = [
+    ("sort_at", "c.created_at", "o.ordered_at"),
+    ("sort_click", "c.click_id", "''"),
+    ("sort_order", "COALESCE(o.id, 0)", "o.id"),
+    ("click_id", "c.click_id", "NULL"),
+    ("created_at", "c.created_at", "NULL"),
+    ("partner_id", "c.partner_id", "o.partner_id"),
+    ("partner_name", "c.partner_name", "o.partner_name"),
+    ("program_id", "c.program_id", "o.program_id"),
+    ("program_name", "c.program_name", "o.program_name"),
+    ("offer", "c.offer", "o.offer"),
+    ("target_url", "c.target_url", "NULL"),
+    ("status", "c.status", "'order_placed'"),
+    ("tracking", "c.tracking", "'unknown'"),
+    ("followed_at", "c.followed_at", "NULL"),
+    ("landed_at", "c.landed_at", "NULL"),
+    ("landing_url", "c.landing_url", "NULL"),
+    ("hops", "c.hops", "NULL"),
+    ("tracking_evidence", "c.tracking_evidence", "NULL"),
+    ("pages_seen", "c.pages_seen", "0"),
+    ("cart_at", "c.cart_at", "NULL"),
+    ("checkout_at", "c.checkout_at", "NULL"),
+    ("order_row", "o.id", "o.id"),
+    ("order_id", "o.order_id", "o.order_id"),
+    ("order_amount", "o.amount", "o.amount"),
+    ("order_currency", "o.currency", "o.currency"),
+    ("ordered_at", "o.ordered_at", "o.ordered_at"),
+    ("order_source", "o.source", "o.source"),
+    ("order_url", "o.url", "o.url"),
+    ("confirmed_on", "o.confirmed_on", "o.confirmed_on"),
+    ("confirmed_cashback", "o.confirmed_cashback", "o.confirmed_cashback"),
+    ("credited_on", "o.credited_on", "o.credited_on"),
+    ("credited_cashback", "o.credited_cashback", "o.credited_cashback"),
+    ("declined_on", "o.declined_on", "o.declined_on"),
+]
+_EXPR: dict[Arm, dict[str, str]] = {
+    "click": {name: click for name, click, _ in _COLUMNS},
+    "manual": {name: manual for name, _, manual in _COLUMNS},
+}
+_FROM: dict[Arm, str] = {
+    "click": "clicks AS c LEFT JOIN orders AS o ON o.click_id = c.click_id",
+    # Orders added by hand are few: walking their own index newest first beats the planner's
+    # pick for a store filter (every order of the store by the unique key, then a sort).
+    "manual": "orders AS o INDEXED BY orders_manual_by_time",
+}
+_BASE: dict[Arm, str] = {"click": "1", "manual": "o.click_id IS NULL"}
+_SEARCHED = (
+    "click_id",
+    "partner_id",
+    "partner_name",
+    "program_name",
+    "target_url",
+    "landing_url",
+    "order_id",
+    "order_url",
+)
+_UNMARKED = "o.declined_on IS NULL AND o.credited_on IS NULL AND o.confirmed_on IS NULL"
+# SQL's first cut at the time-dependent states. An order becomes overdue when its program's
+# day N + 1 begins, which is between N and N + 1 days after it was placed, give or take an hour
+# of summer time; a day of margin on each side keeps every candidate, and rules.py decides.
+_AGE = "(julianday(:now) - julianday(o.ordered_at))"
+_STATE_SQL: dict[LedgerState, str] = {
+    "clicked": "o.id IS NULL AND {status} = 'clicked'",
+    "landed": "o.id IS NULL AND {status} != 'clicked'",
+    "declined": "o.declined_on IS NOT NULL",
+    "credited": "o.declined_on IS NULL AND o.credited_on IS NOT NULL",
+    "confirmed": "o.declined_on IS NULL AND o.credited_on IS NULL AND o.confirmed_on IS NOT NULL",
+    "awaiting_confirmation": f"o.id IS NOT NULL AND {_UNMARKED} AND {_AGE} < {{window}} + 2",
+    "overdue": f"o.id IS NOT NULL AND {_UNMARKED} AND {_AGE} > {{window}} - 1",
+}
+
+
+def _conditions(arm: Arm, filt: LogFilter, after: Cursor | None) -> list[str]:
+    """The WHERE terms of one arm. Only constants are spliced in; values are named parameters."""
+    expr = _EXPR[arm]
+    terms = [_BASE[arm]]
+    if filt.store is not None:
+        terms.append(f"{expr['partner_id']} = :store")
+    if filt.program is not None:
+        terms.append(f"{expr['program_id']} = :program")
+    if filt.since is not None:
+        terms.append(f"{expr['sort_at']} >= :since")
+    if filt.until is not None:
+        terms.append(f"{expr['sort_at']} < :until")
+    if filt.search:
+        columns = [expr[name] for name in _SEARCHED if expr[name] != "NULL"]
+        terms.append("(" + " OR ".join(f"{c} LIKE :search ESCAPE '\\'" for c in columns) + ")")
+    if filt.state is not None:
+        window = f"json_extract({expr['offer']}, '$.confirmation_days')"
+        terms.append(_STATE_SQL[filt.state].format(status=expr["status"], window=window))
+    if after is not None:
+        # The first term lets SQLite start the walk down the index at the cursor; the row
+        # value breaks ties on the same millisecond exactly.
+        key = f"({expr['sort_at']}, {expr['sort_click']}, {expr['sort_order']})"
+        terms.append(f"{expr['sort_at']} <= :after_at")
+        terms.append(f"{key} < (:after_at, :after_click, :after_order)")
+    return terms
+
+
+def _select(arm: Arm, terms: list[str]) -> str:
+    columns = ", ".join(f"{expr} AS {name}" for name, expr in _EXPR[arm].items())
+    return f"SELECT {columns} FROM {_FROM[arm]} WHERE {' AND '.join(terms)}"  # noqa: S608
+
+
+def _fetch(
+    conn: sqlite3.Connection, ledger: Ledger, filt: LogFilter, after: Cursor | None, limit: int
+) -> list[sqlite3.Row]:
+    sql = (
+        _select("click", _conditions("click", filt, after))
+        + " UNION ALL "
+        + _select("manual", _conditions("manual", filt, after))
+        + " ORDER BY sort_at DESC, sort_click DESC, sort_order DESC LIMIT :limit"
+    )
+    params: dict[str, Any] = {
+        "store": filt.store,
+        "program": filt.program,
+        "since": None if filt.since is None else iso(filt.since),
+        "until": None if filt.until is None else iso(filt.until),
+        "search": None if not filt.search else f"%{_like_escape(filt.search)}%",
+        "now": iso(ledger.now),
+        "limit": limit,
+        "after_at": None if after is None else after.at,
+        "after_click": None if after is None else after.click,
+        "after_order": None if after is None else after.order,
+    }
+    return conn.execute(sql, params).fetchall()
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def iter_records(
+    conn: sqlite3.Connection, ledger: Ledger, filt: LogFilter, after: Cursor | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every record the filter selects, newest first, fetched a batch at a time."""
+    caps = _CapShares(conn, ledger)
+    while True:
+        rows = _fetch(conn, ledger, filt, after, BATCH)
+        for row in rows:
+            record = _record(row, ledger, caps)
+            if filt.state is None or record["ledger_state"] == filt.state:
+                yield record
+        if len(rows) < BATCH:
+            return
+        last = rows[-1]
+        after = Cursor(last["sort_at"], last["sort_click"], last["sort_order"])
+
+
+def purchase_page(
+    conn: sqlite3.Connection,
+    ledger: Ledger,
+    filt: LogFilter,
+    limit: int = 50,
+    before: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the log; the second value is the cursor of the next page, if there is one."""
+    after = None if before is None else Cursor.parse(before)
+    records: list[dict[str, Any]] = []
+    for record in iter_records(conn, ledger, filt, after):
+        if len(records) == limit:
+            return records, Cursor.of(records[-1]).text()
+        records.append(record)
+    return records, None
+
+
+def get_record(conn: sqlite3.Connection, ledger: Ledger, record_id: str) -> dict[str, Any] | None:
+    """A record by its id; a click id that has an order gives the click's first order."""
+    row_id = order_row(record_id)
+    if row_id is not None:
+        sql = (
+            _select("click", ["o.id = :key"])
+            + " UNION ALL "
+            + _select("manual", [_BASE["manual"], "o.id = :key"])
+        )
+        key: object = row_id
+    elif record_id.startswith("c_") and len(record_id) <= 64:
+        sql = _select("click", ["c.click_id = :key"]) + " ORDER BY sort_order LIMIT 1"
+        key = record_id
+    else:
+        return None
+    row = conn.execute(sql, {"key": key}).fetchone()
+    return None if row is None else _record(row, ledger, _CapShares(conn, ledger))
+
+
+# Every order with what its click knows, for the arithmetic over many orders at once.
+ORDERS_SELECT = """
+SELECT o.id AS order_row, o.click_id AS click_id,
+       COALESCE(c.partner_id, o.partner_id) AS partner_id,
+       COALESCE(c.partner_name, o.partner_name) AS partner_name,
+       COALESCE(c.program_id, o.program_id) AS program_id,
+       COALESCE(c.program_name, o.program_name) AS program_name,
+       COALESCE(c.offer, o.offer) AS offer,
+       o.order_id, o.amount AS order_amount, o.currency AS order_currency, o.ordered_at,
+       o.confirmed_on, o.confirmed_cashback, o.credited_on, o.credited_cashback, o.declined_on
+FROM orders AS o LEFT JOIN clicks AS c ON c.click_id = o.click_id
+"""
+
+
+@lru_cache(maxsize=1024)
+def offer_of(snapshot: str) -> dict[str, Any]:
+    """A stored offer snapshot, parsed once: thousands of orders share a handful of them.
+    Shared between callers, so never changed."""
+    parsed: dict[str, Any] = json.loads(snapshot)
+    return parsed
+
+
+def facts_of(row: sqlite3.Row, offer: dict[str, Any]) -> rules.OrderFacts:
+    return rules.OrderFacts(
+        ordered_at=parse(row["ordered_at"]),
+        amount=_decimal(row["order_amount"]),
+        currency=row["order_currency"],
+        rate_percent=_decimal(offer.get("rate_percent")),
+        fixed_amount=_decimal(offer.get("fixed_amount")),
+        window_days=int(offer["confirmation_days"]),
+        confirmed_on=_date(row["confirmed_on"]),
+        confirmed_cashback=_decimal(row["confirmed_cashback"]),
+        credited_on=_date(row["credited_on"]),
+        declined_on=_date(row["declined_on"]),
+    )
+
+
+def cap_shares(ledger: Ledger, rows: list[sqlite3.Row]) -> dict[int, Decimal]:
+    """Each confirmed order's share of its month's cap, program by program."""
+    competing: dict[str, list[rules.Confirmed]] = {}
+    caps: dict[str, Decimal | None] = {}
+    for row in rows:
+        if row["confirmed_on"] is None or row["declined_on"] is not None:
+            continue
+        offer = offer_of(row["offer"])
+        program_rules = ledger.rules_for(row["program_id"], offer)
+        basis = rules.cap_basis(facts_of(row, offer), program_rules)
+        if basis is None:
+            continue
+        caps[row["program_id"]] = program_rules.monthly_cap
+        competing.setdefault(row["program_id"], []).append(
+            rules.Confirmed(
+                key=row["order_row"],
+                confirmed_on=date.fromisoformat(row["confirmed_on"]),
+                tiebreak=(row["ordered_at"], row["order_row"]),
+                cashback=basis,
+            )
+        )
+    shares: dict[int, Decimal] = {}
+    for program_id, entries in competing.items():
+        shares.update(rules.allocate_cap(entries, caps[program_id]))
+    return shares
+
+
+class _CapShares:
+    """Cap shares, a month of confirmations at a time, loaded when a record first needs them."""
+
+    def __init__(self, conn: sqlite3.Connection, ledger: Ledger) -> None:
+        self.conn = conn
+        self.ledger = ledger
+        self.months: dict[str, dict[int, Decimal]] = {}
+
+    def share(self, order: int, confirmed_on: str) -> Decimal | None:
+        month = confirmed_on[:7]
+        if month not in self.months:
+            first = date.fromisoformat(f"{month}-01")
+            following = rules.payout_date(first, 1)
+            rows = self.conn.execute(
+                ORDERS_SELECT + " WHERE o.confirmed_on >= ? AND o.confirmed_on < ?",
+                (first.isoformat(), following.isoformat()),
+            ).fetchall()
+            self.months[month] = cap_shares(self.ledger, rows)
+        return self.months[month].get(order)
+
+
+def _record(row: sqlite3.Row, ledger: Ledger, caps: _CapShares) -> dict[str, Any]:
+    offer = offer_of(row["offer"])
+    program_rules = ledger.rules_for(row["program_id"], offer)
+    order = row["order_row"]
+    record = record_of(row)
+    record.update(
+        id=row["click_id"] if order is None else f"{ORDER_ID_PREFIX}{order}",
+        category=ledger.category(row["partner_id"]),
+        order_url=row["order_url"],
+        # The tracking checks at purchase. None are stored yet: the checks are being added in
+        # companion/diagnostics/, and until then this stays empty rather than invented.
+        checks=[],
+        timezone=program_rules.timezone,
+        cashback_currency=program_rules.currency,
+        confirmation_days=offer.get("confirmation_days"),
+        confirmed_on=row["confirmed_on"],
+        confirmed_cashback=row["confirmed_cashback"],
+        credited_on=row["credited_on"],
+        credited_cashback=row["credited_cashback"],
+        declined_on=row["declined_on"],
+    )
+    if order is None:
+        record.update(
+            ledger_state=rules.click_state(row["status"]),
+            expected_cashback=None,
+            over_cap=None,
+            confirmation_due=None,
+            expected_payout=None,
+        )
+        return record
+    facts = facts_of(row, offer)
+    confirmed = row["confirmed_on"] is not None and row["declined_on"] is None
+    share = caps.share(order, row["confirmed_on"]) if confirmed else None
+    assessed = rules.assess(facts, program_rules, ledger.now, share)
+    record.update(
+        ledger_state=assessed.state,
+        expected_cashback=rules.money_text(assessed.expected_cashback),
+        over_cap=rules.money_text(assessed.over_cap),
+        confirmation_due=assessed.confirmation_due.isoformat(),
+        expected_payout=_date_text(assessed.expected_payout),
+    )
+    return record
+
+
+def add_order(
+    conn: sqlite3.Connection,
+    ledger: Ledger,
+    *,
+    partner: str,
+    program: str,
+    amount: Decimal,
+    currency: str,
+    ordered_at: datetime,
+    order_id: str,
+) -> dict[str, Any]:
+    """Record an order the extension could not see (an app, a shop with a receipt)."""
+    found = ledger.index.partners.get(partner)
+    if found is None:
+        raise LedgerError(f"no partner {partner!r} in the catalog", "partner")
+    offer = next((v for v in ledger.index.offers[partner] if v.program == program), None)
+    if offer is None:
+        raise LedgerError(f"{found.name} has no offer from program {program!r}", "program")
+    if not amount.is_finite() or not Decimal(0) < amount <= MAX_AMOUNT:
+        raise LedgerError("must be a positive amount of at most 10^12", "amount")
+    if len(currency) != 3 or not currency.isascii() or not currency.isupper():
+        raise LedgerError("must be a three-letter code such as RUB", "currency")
+    if ordered_at.tzinfo is None:
+        raise LedgerError("needs a time zone, e.g. 2026-01-10T12:00:00+03:00", "ordered_at")
+    if ordered_at > ledger.now:
+        raise LedgerError("is in the future", "ordered_at")
+    order_id = order_id.strip()
+    if not 0 < len(order_id) <= MAX_ORDER_ID:
+        raise LedgerError(f"must be 1 to {MAX_ORDER_ID} characters", "order_id")
+    with transaction(conn):
+        existing = conn.execute(
+            "SELECT id FROM orders WHERE partner_id = ? AND order_key = ?", (partner, order_id)
+        ).fetchone()
+        if existing is not None:
+            raise LedgerError(
+                f"order {order_id!r} of {found.name} is already in the log as "
+                f"{ORDER_ID_PREFIX}{existing['id']}",
+                "order_id",
+            )
+        cursor = conn.execute(
+            "INSERT INTO orders (partner_id, order_key, click_id, order_id, amount, currency,"
+            " ordered_at, source, program_id, partner_name, program_name, offer)"
+            " VALUES (?, ?, NULL, ?, ?, ?, ?, 'manual', ?, ?, ?, ?)",
+            (
+                partner,
+                order_id,
+                order_id,
+                format(amount, "f"),
+                currency,
+                iso(ordered_at),
+                program,
+                found.name,
+                offer.program_name,
+                json.dumps(offer.to_json()),
+            ),
+        )
+    record = get_record(conn, ledger, f"{ORDER_ID_PREFIX}{cursor.lastrowid}")
+    assert record is not None
+    return record
+
+
+def mark(
+    conn: sqlite3.Connection,
+    ledger: Ledger,
+    record_id: str,
+    action: Action,
+    on: date | None = None,
+    cashback: Decimal | None = None,
+) -> dict[str, Any]:
+    """Mark a purchase confirmed, credited or declined on ``on`` (default: the program's today).
+
+    ``cashback`` is what the program confirmed or credited, when the shopper gives it.
+    Confirming clears a decline and declining clears a confirmation: a state is one of them.
+    """
+    if cashback is not None and (not cashback.is_finite() or not 0 <= cashback <= MAX_AMOUNT):
+        raise LedgerError("must be an amount between 0 and 10^12", "amount")
+    if action == "credit" and cashback is None:
+        raise LedgerError("say how much was credited", "amount")
+    with transaction(conn):
+        record = get_record(conn, ledger, record_id)
+        if record is None:
+            raise LedgerError(f"no purchase {record_id!r} in the log", "id")
+        zone = record["timezone"]
+        today = rules.local_date(ledger.now, zone)
+        day = today if on is None else on
+        row = order_row(record["id"])
+        facts = None
+        if row is not None:
+            facts = facts_of(
+                conn.execute(ORDERS_SELECT + " WHERE o.id = ?", (row,)).fetchone(),
+                record["offer"],
+            )
+        refused = rules.refusal(action, record["ledger_state"], facts, day, today, zone)
+        if refused is not None:
+            field, why = refused
+            raise LedgerError(why, field)
+        amount = None if cashback is None else format(cashback, "f")
+        if action == "confirm":
+            conn.execute(
+                "UPDATE orders SET confirmed_on = ?, confirmed_cashback = ?, declined_on = NULL"
+                " WHERE id = ?",
+                (day.isoformat(), amount, row),
+            )
+        elif action == "credit":
+            conn.execute(
+                "UPDATE orders SET credited_on = ?, credited_cashback = ? WHERE id = ?",
+                (day.isoformat(), amount, row),
+            )
+        else:
+            conn.execute(
+                "UPDATE orders SET declined_on = ?, confirmed_on = NULL,"
+                " confirmed_cashback = NULL WHERE id = ?",
+                (day.isoformat(), row),
+            )
+    updated = get_record(conn, ledger, record["id"])
+    assert updated is not None
+    return updated
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _date_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()

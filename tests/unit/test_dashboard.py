@@ -1,0 +1,335 @@
+"""The dashboard in-process: login, who may see and change what, escaping, languages, exports.
+
+The same pages are driven in a real Chromium by tests/e2e/test_dashboard.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from companion.clock import now
+from companion.dashboard import charts
+from companion.dashboard.i18n import STRINGS, choose
+from companion.dashboard.session import new_login
+from companion.http.headers import DASHBOARD_CSP
+from companion.http.state import CompanionState
+from companion.ledger.orders import Ledger, add_order
+from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
+
+XSS = '<img src=x onerror="document.title=1">'
+SCRIPT = "<script>alert(1)</script>"
+PAGES = ["/", "/totals", "/purchases/o1", "/export.csv", "/export.json", "/purchases/o1/claim.txt"]
+
+
+@pytest.fixture
+def ledger_state(state: CompanionState) -> CompanionState:
+    state.index = use_catalog(state.conn)
+    return state
+
+
+async def log_in(client: TestClient, state: CompanionState) -> str:
+    """Spend a login link; the client keeps the cookie. Returns the page's CSRF token."""
+    token = new_login(state.conn, now())
+    response = await client.get(f"/login?token={token}", allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/"
+    page = await (await client.get("/")).text()
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def add(state: CompanionState, order_id: str = "APP-1") -> dict[str, object]:
+    return add_order(
+        state.conn,
+        Ledger(state.index, now()),
+        partner="shop",
+        program="mts",
+        amount=Decimal("2450.50"),
+        currency="RUB",
+        ordered_at=now() - timedelta(days=3),
+        order_id=order_id,
+    )
+
+
+def origin(state: CompanionState) -> dict[str, str]:
+    return {"Origin": f"http://127.0.0.1:{state.port}"}
+
+
+async def test_the_login_link_opens_a_strict_httponly_session_once(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    token = new_login(ledger_state.conn, now())
+    response = await client.get(f"/login?token={token}", allow_redirects=False)
+    assert response.status == 303
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"cg_session_{ledger_state.port}=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Path=/" in cookie
+    assert (await client.get("/")).status == 200
+    # The link works once, and a made-up or expired one never.
+    client.session.cookie_jar.clear()
+    for link in (token, "made-up", ""):
+        again = await client.get(f"/login?token={link}", allow_redirects=False)
+        assert again.status == 403
+        assert "Set-Cookie" not in again.headers
+    late = new_login(ledger_state.conn, now() - timedelta(minutes=6))
+    assert (await client.get(f"/login?token={late}", allow_redirects=False)).status == 403
+    assert (await client.get("/")).status == 401
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_every_page_needs_a_session(
+    client: TestClient, ledger_state: CompanionState, path: str
+) -> None:
+    add(ledger_state)
+    for cookies in ({}, {f"cg_session_{ledger_state.port}": "guessed"}):
+        response = await client.get(path, cookies=cookies)
+        assert response.status == 401
+        text = await response.text()
+        assert "cashback-companion open" in text
+        assert "APP-1" not in text
+
+
+@pytest.mark.parametrize(
+    ("headers", "csrf", "allowed"),
+    [
+        ("own", "good", True),
+        ({"Origin": "http://localhost:{port}"}, "good", False),  # another origin, same machine
+        ("own", "bad", False),
+        ("own", None, False),
+        ({}, "good", False),  # no Origin: not a form of ours
+        ({"Origin": "http://127.0.0.1:8000"}, "good", False),  # same site, other port
+        ({"Origin": "https://evil.example"}, "good", False),
+        ({"Origin": "null"}, "good", False),
+        ({"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"}, "good", False),
+    ],
+)
+async def test_a_change_needs_our_origin_and_the_csrf_token(
+    client: TestClient,
+    ledger_state: CompanionState,
+    headers: dict[str, str] | str,
+    csrf: str | None,
+    allowed: bool,
+) -> None:
+    add(ledger_state)
+    good = await log_in(client, ledger_state)
+    sent = (
+        origin(ledger_state)
+        if headers == "own"
+        else {k: v.format(port=ledger_state.port) for k, v in dict(headers).items()}
+    )
+    form = {} if csrf is None else {"csrf": good if csrf == "good" else "x" * len(good)}
+    response = await client.post(
+        "/purchases/o1/decline", data=form, headers=sent, allow_redirects=False
+    )
+    assert (response.status == 303) == allowed, response.status
+    page = await (await client.get("/purchases/o1")).text()
+    assert ('data-state="declined"' in page) == allowed
+
+
+async def test_the_api_never_accepts_the_dashboards_origin(
+    client: TestClient, ledger_state: CompanionState, auth: dict[str, str]
+) -> None:
+    for path in ("/api/v1/clicks", "/api/v1/health"):
+        response = await client.get(path, headers={**auth, **origin(ledger_state)})
+        assert response.status == 403
+        assert (await response.json())["error"]["code"] == "bad_origin"
+
+
+async def test_pages_carry_the_csp_and_no_inline_script_or_style(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    add(ledger_state)
+    await log_in(client, ledger_state)
+    for path in ("/", "/totals", "/purchases/o1", "/purchases/o99"):
+        response = await client.get(path)
+        assert response.headers["Content-Security-Policy"] == DASHBOARD_CSP
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Cache-Control"] == "no-store"
+        text = await response.text()
+        assert "<script" not in text
+        assert " style=" not in text
+        assert "<style" not in text
+    assert "frame-ancestors 'none'" in DASHBOARD_CSP
+    assert "script-src 'self'" in DASHBOARD_CSP
+
+
+async def test_what_stores_and_pages_sent_is_shown_as_text(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    conn, index = ledger_state.conn, ledger_state.index
+    cid = click(conn, index, "2026-02-01T09:00:00.000Z", f"https://shop.example/?q={SCRIPT}")
+    landing(conn, cid, "2026-02-01T09:00:03Z")
+    conn.execute(
+        "UPDATE clicks SET landing_url = ?, hops = ? WHERE click_id = ?",
+        (f"https://shop.example/{XSS}", json.dumps([f"https://net.example/{SCRIPT}"]), cid),
+    )
+    order(conn, cid, "2026-02-01T09:20:00Z", order_id=XSS)
+    await log_in(client, ledger_state)
+    for path in ("/", "/purchases/o1", f"/?q={XSS}"):
+        text = await (await client.get(path)).text()
+        assert XSS not in text
+        assert SCRIPT not in text
+        assert "&lt;img src=x onerror=&#34;document.title=1&#34;&gt;" in text
+    detail = await (await client.get("/purchases/o1")).text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
+
+
+async def test_marking_through_the_forms(client: TestClient, ledger_state: CompanionState) -> None:
+    add(ledger_state)
+    csrf = await log_in(client, ledger_state)
+    today = (now() + timedelta(hours=3)).date().isoformat()  # the program's (Moscow) day
+    response = await client.post(
+        "/purchases/o1/confirm",
+        data={"csrf": csrf, "on": today, "amount": ""},
+        headers=origin(ledger_state),
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == "/purchases/o1"
+    page = await (await client.get("/purchases/o1")).text()
+    assert 'data-state="confirmed"' in page
+    # A refusal shows on the page, with the purchase unchanged.
+    refused = await client.post(
+        "/purchases/o1/credit",
+        data={"csrf": csrf, "on": "2001-01-01", "amount": "123"},
+        headers=origin(ledger_state),
+    )
+    assert refused.status == 400
+    text = await refused.text()
+    assert "Not marked: 2001-01-01 is before the order was placed" in text
+    assert 'data-state="confirmed"' in text
+    bad_amount = await client.post(
+        "/purchases/o1/credit",
+        data={"csrf": csrf, "amount": "lots"},
+        headers=origin(ledger_state),
+    )
+    assert bad_amount.status == 400
+    assert (await client.get("/purchases/o1/claim.json")).status == 200
+
+
+async def test_paging_and_filters(client: TestClient, ledger_state: CompanionState) -> None:
+    seed_purchases(ledger_state.conn, ledger_state.index, 120)
+    await log_in(client, ledger_state)
+    first = await (await client.get("/")).text()
+    assert first.count('data-testid="purchase"') == 50
+    older = re.search(r'href="\?(before=[^"]+)" data-testid="page-older"', first)
+    assert older is not None
+    second = await (await client.get("/?" + older.group(1).replace("&amp;", "&"))).text()
+    assert second.count('data-testid="purchase"') == 50
+    first_ids = set(re.findall(r'data-id="([^"]+)"', first))
+    second_ids = set(re.findall(r'data-id="([^"]+)"', second))
+    assert not first_ids & second_ids
+    assert 'data-testid="page-newest"' in second
+    only = await (await client.get("/?store=trips&status=confirmed")).text()
+    rows = re.findall(r'data-state="([a-z_]+)"', only)
+    assert rows
+    assert set(rows) == {"confirmed"}
+    for bad in ("/?status=lost", "/?since=yesterday", "/?before=nonsense"):
+        assert (await client.get(bad)).status == 400
+
+
+async def test_exports(client: TestClient, ledger_state: CompanionState) -> None:
+    add(ledger_state, "=HYPERLINK(1)")
+    add(ledger_state, "APP-2")
+    await log_in(client, ledger_state)
+    response = await client.get("/export.csv?q=APP")
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert [row["order_id"] for row in rows] == ["APP-2"]
+    everything = list(csv.DictReader(io.StringIO(await (await client.get("/export.csv")).text())))
+    # A spreadsheet must not run an order id from a store's page as a formula.
+    assert "'=HYPERLINK(1)" in [row["order_id"] for row in everything]
+    backup = await client.get("/export.json")
+    assert backup.headers["Content-Disposition"].startswith("attachment;")
+    document = json.loads(await backup.text())
+    assert document["format"] == "cashback-companion-ledger"
+    assert len(document["orders"]) == 2
+
+
+async def test_totals(client: TestClient, ledger_state: CompanionState) -> None:
+    seed_purchases(ledger_state.conn, ledger_state.index, 200)
+    await log_in(client, ledger_state)
+    text = await (await client.get("/totals")).text()
+    assert text.count('<svg class="chart"') == 2 + 2  # two programs, stores, categories
+    assert 'class="limit"' in text  # the MTS cap line
+    assert "cap 10000" in text
+
+
+async def test_languages(client: TestClient, ledger_state: CompanionState) -> None:
+    await log_in(client, ledger_state)
+    assert "Your purchases" in await (await client.get("/")).text()
+    russian = await client.get("/?lang=ru")
+    assert "Ваши покупки" in await russian.text()
+    assert "cg_lang=ru" in russian.headers["Set-Cookie"]
+    # Remembered by the cookie from now on.
+    assert "Ваши покупки" in await (await client.get("/")).text()
+    client.session.cookie_jar.clear(lambda cookie: cookie.key == "cg_lang")
+    asked = await client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    assert "Ваши покупки" in await asked.text()
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie", "header", "lang"),
+    [
+        (None, None, None, "en"),
+        ("ru", None, None, "ru"),
+        ("ru", "en", "en", "ru"),
+        (None, "ru", "en", "ru"),
+        ("de", None, None, "en"),  # not ours: ignored
+        (None, None, "ru-RU,ru;q=0.9,en-US;q=0.8", "ru"),
+        (None, None, "en-US,en;q=0.9,ru;q=0.8", "en"),
+        (None, None, "de-DE,ru;q=0.7,en;q=0.3", "ru"),
+        (None, None, "en;q=0.2, ru;q=0.8", "ru"),
+        (None, None, "ru;q=bad, en", "en"),
+        (None, None, "*", "en"),
+    ],
+)
+def test_choose_language(
+    query: str | None, cookie: str | None, header: str | None, lang: str
+) -> None:
+    assert choose(query, cookie, header) == lang
+
+
+def test_every_string_exists_in_both_languages() -> None:
+    assert set(STRINGS["en"]) == set(STRINGS["ru"])
+
+
+def test_charts_escape_their_labels() -> None:
+    bars = charts.grouped_bars(
+        ["2026-01", SCRIPT],
+        [charts.Series(XSS, "bar-expected", [Decimal(5), Decimal(7)])],
+        title=SCRIPT,
+        limit=Decimal(10),
+        limit_label=XSS,
+    )
+    horizontal = charts.horizontal_bars([(XSS, Decimal(3))], title=SCRIPT)
+    for svg in (bars, horizontal):
+        assert "<script" not in svg
+        assert "<img" not in svg
+        assert "&lt;script&gt;" in svg or "&lt;img" in svg
+        assert svg.startswith("<svg")
+        assert svg.endswith("</svg>")
+
+
+def test_chart_bars_scale_to_the_largest_value_or_the_cap() -> None:
+    svg = charts.grouped_bars(
+        ["m"],
+        [charts.Series("a", "bar-expected", [Decimal(5000)])],
+        title="t",
+        limit=Decimal(10000),
+    )
+    heights = [
+        float(h) for h in re.findall(r'<rect class="bar-expected"[^>]* height="([\d.]+)"', svg)
+    ]
+    assert heights[0] == pytest.approx(charts.BAR_AREA_HEIGHT / 2)

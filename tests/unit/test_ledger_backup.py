@@ -1,0 +1,268 @@
+"""Backing up the ledger and restoring it: the round trip, and the files it refuses."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
+from companion.ledger.orders import Ledger, LogFilter, add_order, iter_records, mark
+from companion.storage.db import connect
+from companion.tracking.matcher import PartnerIndex
+from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def open_db(tmp_path: Path) -> Iterator[Callable[[str], tuple[sqlite3.Connection, Ledger]]]:
+    """Databases of separate machines, each with the test catalog."""
+    opened: list[sqlite3.Connection] = []
+
+    def make(name: str) -> tuple[sqlite3.Connection, Ledger]:
+        conn = connect(tmp_path / f"{name}.sqlite3")
+        opened.append(conn)
+        index: PartnerIndex = use_catalog(conn)
+        return conn, Ledger(index, NOW)
+
+    yield make
+    for conn in opened:
+        conn.close()
+
+
+def filled(conn: sqlite3.Connection, ledger: Ledger) -> None:
+    cid = click(conn, ledger.index, "2026-02-01T09:00:00.000Z")
+    landing(conn, cid, "2026-02-01T09:00:03Z")
+    order(conn, cid, "2026-02-01T09:20:00Z")
+    added = add_order(
+        conn,
+        ledger,
+        partner="aliexpress",
+        program="mts",
+        amount=Decimal("999.90"),
+        currency="RUB",
+        ordered_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
+        order_id="APP-7",
+    )
+    mark(conn, ledger, added["id"], "confirm", date(2026, 2, 1), Decimal(50))
+    mark(conn, ledger, added["id"], "credit", date(2026, 3, 1), Decimal(50))
+    seed_purchases(conn, ledger.index, 40, start=datetime(2025, 9, 1, tzinfo=UTC))
+
+
+def exported(conn: sqlite3.Connection, ledger: Ledger) -> str:
+    out = io.StringIO()
+    write_backup(conn, ledger, out)
+    return out.getvalue()
+
+
+def log_of(conn: sqlite3.Connection, ledger: Ledger) -> list[dict[str, Any]]:
+    records = list(iter_records(conn, ledger, LogFilter()))
+    for record in records:
+        # Row ids are each database's own; everything else must survive the move.
+        record.pop("id")
+    return records
+
+
+def test_round_trip_to_another_machine(
+    open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]],
+) -> None:
+    here, here_ledger = open_db("here")
+    filled(here, here_ledger)
+    text = exported(here, here_ledger)
+    document = json.loads(text)
+    assert document["format"] == "cashback-companion-ledger"
+    assert {len(document[k]) > 0 for k in ("clicks", "events", "orders")} == {True}
+    # Each order carries what the ledger made of it, for whoever reads the file.
+    first = document["orders"][0]
+    assert {"id", "expected_cashback", "confirmation_due", "expected_payout"} <= set(first)
+
+    there, there_ledger = open_db("there")
+    done = restore(there, parse_backup(text))
+    assert (done.clicks, done.events, done.orders, done.skipped) == (
+        len(document["clicks"]),
+        len(document["events"]),
+        len(document["orders"]),
+        0,
+    )
+    assert log_of(there, there_ledger) == log_of(here, here_ledger)
+    # The same file again adds nothing; and a new export of the copy is the same file.
+    again = restore(there, parse_backup(text))
+    assert (again.clicks, again.events, again.orders) == (0, 0, 0)
+    assert again.skipped == done.clicks + done.events + done.orders
+    assert exported(there, there_ledger) == text
+
+
+def test_restore_merges_and_keeps_what_is_stored(
+    open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]],
+) -> None:
+    here, here_ledger = open_db("here")
+    filled(here, here_ledger)
+    text = exported(here, here_ledger)
+    there, there_ledger = open_db("there")
+    mine = add_order(
+        there,
+        there_ledger,
+        partner="aliexpress",
+        program="mts",
+        amount=Decimal("999.90"),
+        currency="RUB",
+        ordered_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
+        order_id="APP-7",
+    )
+    done = restore(there, parse_backup(text))
+    assert done.skipped == 1  # the order both machines have
+    kept = [r for r in iter_records(there, there_ledger, LogFilter(search="APP-7"))]
+    assert [(r["id"], r["ledger_state"]) for r in kept] == [(mine["id"], mine["ledger_state"])]
+
+
+def bad(change: Callable[[dict[str, Any]], object]) -> bytes:
+    document: dict[str, Any] = {
+        "format": "cashback-companion-ledger",
+        "version": 1,
+        "exported_at": "2026-03-10T12:00:00.000Z",
+        "clicks": [
+            {
+                "click_id": "c_abcdefghijklmnopqrstuv",
+                "created_at": "2026-02-01T09:00:00.000Z",
+                "partner_id": "shop",
+                "partner_name": "Demo Shop",
+                "program_id": "mts",
+                "program_name": "MTS Cashback",
+                "offer": {
+                    "program": "mts",
+                    "program_name": "MTS Cashback",
+                    "currency": "RUB",
+                    "rate_percent": "5",
+                    "fixed_amount": None,
+                    "up_to": False,
+                    "confirmation_days": 90,
+                    "note": None,
+                },
+                "target_url": "https://shop.example/",
+                "go_url": "https://mts.example/go",
+                "status": "order_placed",
+                "tracking": "tracked",
+                "followed_at": None,
+                "follow_count": 0,
+                "landed_at": None,
+                "landing_url": None,
+                "hops": None,
+                "tracking_evidence": None,
+                "pages_seen": 0,
+                "cart_at": None,
+                "checkout_at": None,
+            }
+        ],
+        "events": [],
+        "orders": [
+            {
+                "partner_id": "shop",
+                "order_key": "A-1",
+                "click_id": "c_abcdefghijklmnopqrstuv",
+                "order_id": "A-1",
+                "amount": "2450.50",
+                "currency": "RUB",
+                "ordered_at": "2026-02-01T09:20:00.000Z",
+                "source": "ga4",
+                "url": None,
+                "program_id": None,
+                "partner_name": None,
+                "program_name": None,
+                "offer": None,
+                "confirmed_on": None,
+                "confirmed_cashback": None,
+                "credited_on": None,
+                "credited_cashback": None,
+                "declined_on": None,
+            }
+        ],
+    }
+    change(document)
+    return json.dumps(document).encode()
+
+
+def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = document
+        for step in parents:
+            node = node[int(step)] if step.isdigit() else node[step]
+        node[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+def test_the_good_file_above_is_good(
+    open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]],
+) -> None:
+    """The refusals below are each one fault: the same file without it imports."""
+    conn, _ = open_db("here")
+    done = restore(conn, parse_backup(bad(lambda d: None)))
+    assert (done.clicks, done.orders) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (b"{", "not JSON"),
+        (b"\xff\xfe", "not JSON"),
+        (b"[]", 'no "format"'),
+        (b'{"format": "something else"}', 'no "format"'),
+        (bad(_set("version", 2)), "newer companion"),
+        (bad(lambda d: d.pop("orders")), "orders: Field required"),
+        (bad(_set("clicks.0.created_at", "2026-02-01T09:00:00")), "clicks[0].created_at"),
+        (bad(_set("clicks.0.click_id", "evil")), "clicks[0].click_id"),
+        (bad(_set("clicks.0.go_url", "javascript:alert(1)")), "clicks[0].go_url"),
+        (bad(_set("clicks.0.offer.confirmation_days", 0)), "clicks[0].offer.confirmation_days"),
+        (bad(_set("clicks.0.status", "teleported")), "clicks[0].status"),
+        (bad(_set("clicks.0.extra", 1)), "clicks[0].extra"),
+        (bad(_set("orders.0.amount", "-1")), "orders[0].amount"),
+        (bad(_set("orders.0.amount", "NaN")), "orders[0].amount"),
+        (bad(_set("orders.0.confirmed_on", "2026-02-30")), "orders[0].confirmed_on"),
+        (bad(_set("orders.0.credited_on", "2026-03-01")), "credited_on needs confirmed_on"),
+        (bad(_set("orders.0.click_id", None)), "an order without a click needs"),
+        (bad(lambda d: d["orders"].append(dict(d["orders"][0]))), "orders[1]: the same as orders[0]"),
+        (bad(lambda d: d["clicks"].append(dict(d["clicks"][0]))), "clicks[1]: the same as clicks[0]"),
+        (
+            bad(lambda d: d["events"].append({"id": "event-0001", "click_id": "c_abcdefghijklmnopqrstuv",
+                                              "type": "order", "at": "2026-02-01T09:20:00Z",
+                                              "received_at": "2026-02-01T09:20:01Z",
+                                              "data": {"source": "telepathy"}})),
+            "events[0]: Value error, data.source",
+        ),
+        (bad(_set("orders.0.click_id", "c_nobodyknowsthisclick1")), "orders[0].click_id: no click"),
+    ],
+)  # fmt: skip
+def test_bad_files_are_refused_and_nothing_changes(
+    open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]], text: bytes, names: str
+) -> None:
+    conn, ledger = open_db("here")
+    filled(conn, ledger)
+    before = exported(conn, ledger)
+    with pytest.raises(BackupError) as refused:
+        restore(conn, parse_backup(text))
+    assert names in str(refused.value)
+    assert exported(conn, ledger) == before
+
+
+def test_many_problems_are_listed_briefly() -> None:
+    def many(document: dict[str, Any]) -> None:
+        document["orders"] = [
+            dict(document["orders"][0], order_key=f"K{n}", amount="x") for n in range(30)
+        ]
+
+    with pytest.raises(BackupError) as refused:
+        parse_backup(bad(many))
+    message = str(refused.value)
+    assert "(30 problems)" in message
+    assert "orders[19].amount" in message
+    assert "orders[20].amount" not in message
+    assert "and 10 more" in message

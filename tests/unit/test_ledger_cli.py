@@ -1,0 +1,239 @@
+"""``cashback-companion`` log, order, claim and open, run as the shopper runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from companion.cli import main
+from companion.config import data_dir, db_path
+from tests.unit.ledger_seed import CATALOG
+
+ADD = [
+    "order",
+    "add",
+    "--partner",
+    "shop",
+    "--program",
+    "mts",
+    "--amount",
+    "2450.50",
+    "--currency",
+    "RUB",
+    "--ordered-at",
+    "2026-01-10T12:00:00+03:00",
+    "--order-id",
+]
+
+
+@pytest.fixture(autouse=True)
+def catalog(tmp_path: Path, companion_home: Path) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(CATALOG), encoding="utf-8")
+    assert main(["catalog", "import", str(path)]) == 0
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def count_orders() -> int:
+    with sqlite3.connect(db_path(data_dir())) as db:
+        return int(db.execute("SELECT COUNT(*) FROM orders").fetchone()[0])
+
+
+def test_add_confirm_credit(capsys: pytest.CaptureFixture[str]) -> None:
+    added = run_json(capsys, *ADD, "APP-1")
+    assert added["id"] == "o1"
+    assert (added["order_id"], added["order_amount"], added["order_currency"]) == (
+        "APP-1",
+        "2450.50",
+        "RUB",
+    )
+    assert added["ordered_at"] == "2026-01-10T09:00:00.000Z"
+    assert added["expected_cashback"] == "123"
+    assert added["confirmation_due"] == "2026-04-10"
+    assert added["expected_payout"] == "2026-05-01"
+
+    confirmed = run_json(capsys, "order", "confirm", added["id"], "--at", "2026-02-20")
+    assert (confirmed["ledger_state"], confirmed["expected_payout"]) == ("confirmed", "2026-03-01")
+    credited = run_json(capsys, "order", "credit", "o1", "--amount", "123", "--at", "2026-03-01")
+    assert (credited["ledger_state"], credited["credited_cashback"]) == ("credited", "123")
+    # It is in the log like any other purchase.
+    log = run_json(capsys, "log")
+    assert [r["id"] for r in log] == ["o1"]
+    assert log[0]["ledger_state"] == "credited"
+
+
+def test_decline(capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys, *ADD, "APP-2")
+    declined = run_json(capsys, "order", "decline", "o1", "--at", "2026-02-01")
+    assert (declined["ledger_state"], declined["expected_cashback"]) == ("declined", "0")
+    code, out, _ = run(capsys, "order", "decline", "o1", "--at", "2026-02-02")
+    assert code == 0
+    assert "declined" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([*ADD[:3], "nowhere", *ADD[4:], "X"], "--partner: no partner 'nowhere'"),
+        ([*ADD[:9], "rub", *ADD[10:], "X"], "--currency: must be a three-letter code"),
+        ([*ADD[:7], "lots", *ADD[8:], "X"], "--amount: 'lots' is not an amount"),
+        (
+            [*ADD[:11], "2026-01-10 12:00", *ADD[12:], "X"],
+            "--ordered-at: '2026-01-10 12:00' is not a time with a zone",
+        ),
+        ([*ADD[:11], "yesterday", *ADD[12:], "X"], "--ordered-at: 'yesterday' is not a time"),
+        ([*ADD, "APP-1"], "already in the log as o1"),
+        (["order", "confirm", "o1", "--at", "01/02/2026"], "--at: '01/02/2026' is not a date"),
+        (["order", "confirm", "o1", "--at", "2025-12-31"], "--at: 2025-12-31 is before the order"),
+        (["order", "confirm", "o99"], "no purchase 'o99'"),
+        (["order", "credit", "o1", "--amount", "5"], "mark the order confirmed first"),
+        (["claim", "o99"], "no purchase 'o99'"),
+    ],
+)
+def test_refusals_exit_1_and_change_nothing(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    run_json(capsys, *ADD, "APP-1")
+    before = run_json(capsys, "log")
+    code, out, err = run(capsys, *argv)
+    assert code == 1
+    assert out == ""
+    assert message in err
+    assert "Traceback" not in err
+    assert run_json(capsys, "log") == before
+
+
+def test_ordered_at_accepts_the_same_instant_in_any_zone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    moscow = run_json(capsys, *ADD[:11], "2026-01-10T12:00:00+03:00", *ADD[12:], "A")
+    utc = run_json(capsys, *ADD[:11], "2026-01-10T09:00:00Z", *ADD[12:], "B")
+    assert moscow["ordered_at"] == utc["ordered_at"]
+
+
+def test_log_filters_csv_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys, *ADD, "APP-1")
+    run_json(capsys, *ADD[:5], "plain", *ADD[6:], "APP-2")
+    run_json(capsys, *ADD[:3], "aliexpress", *ADD[4:11], "2025-06-01T10:00:00Z", *ADD[12:], "OLD")
+    run_json(capsys, "order", "confirm", "o3", "--at", "2025-07-01")
+
+    def ids(*argv: str) -> list[str]:
+        return [r["id"] for r in run_json(capsys, "log", *argv)]
+
+    assert ids() == ["o2", "o1", "o3"]
+    assert ids("--program", "plain") == ["o2"]
+    assert ids("--store", "aliexpress") == ["o3"]
+    assert ids("--status", "confirmed") == ["o3"]
+    assert ids("--search", "app-") == ["o2", "o1"]
+    assert ids("--since", "2026-01-01") == ["o2", "o1"]
+    assert ids("--until", "2025-12-31") == ["o3"]
+    assert ids("--limit", "1") == ["o2"]
+    code, _, err = run(capsys, "log", "--since", "last week")
+    assert (code, "--since: 'last week' is not a date" in err) == (1, True)
+
+    code, out, _ = run(capsys, "log", "--csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["order_id"] for row in rows] == ["APP-2", "APP-1", "OLD"]
+    assert {"expected_cashback", "confirmation_due", "expected_payout", "ledger_state"} <= set(
+        rows[0]
+    )
+    code, out, _ = run(capsys, "log")
+    assert "o3" in out
+    assert "confirmed" in out
+    assert "expect 123 RUB" in out
+
+
+def test_empty_log_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "log")
+    assert code == 0
+    assert "No purchases yet" in out
+
+
+def test_export_and_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys, *ADD, "APP-1")
+    run_json(capsys, "order", "confirm", "o1", "--at", "2026-02-01")
+    backup = tmp_path / "backup.json"
+    code, out, _ = run(capsys, "log", "export", str(backup))
+    assert code == 0
+    assert f"to {backup}" in out
+    assert not list(tmp_path.glob(".backup.json.partial"))
+    document = json.loads(backup.read_text(encoding="utf-8"))
+    assert document["orders"][0]["expected_cashback"] == "123"
+
+    # Same file again: nothing new.
+    code, out, _ = run(capsys, "log", "import", str(backup))
+    assert code == 0
+    assert "Imported 0 clicks, 0 events and 0 orders" in out
+    assert "1 were already stored" in out
+    assert count_orders() == 1
+
+
+def test_import_refuses_a_bad_file_and_keeps_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, *ADD, "APP-1")
+    before = run_json(capsys, "log")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "cashback-companion-ledger", "version": 1}', encoding="utf-8")
+    code, _, err = run(capsys, "log", "import", str(broken))
+    assert code == 1
+    assert "exported_at: Field required" in err
+    assert "Nothing was imported; the stored log is unchanged." in err
+    code, _, err = run(capsys, "log", "import", str(tmp_path / "missing.json"))
+    assert code == 1
+    assert "cannot read" in err
+    assert run_json(capsys, "log") == before
+
+
+def test_claim(capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys, *ADD, "APP-1")
+    evidence = run_json(capsys, "claim", "o1")
+    assert evidence["order"]["id"] == "APP-1"
+    assert evidence["checks"] == []
+    code, out, _ = run(capsys, "claim", "o1")
+    assert code == 0
+    assert "Order: APP-1, 2450.50 RUB, placed 2026-01-10 12:00 (Europe/Moscow)" in out
+    code, out, _ = run(capsys, "claim", "o1", "--lang", "ru")
+    assert "Заказ: APP-1" in out
+
+
+def test_open_prints_a_one_time_link(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "open", "--print", "--port", "47999")
+    assert code == 0
+    url = urlsplit(out.strip())
+    assert (url.scheme, url.netloc, url.path) == ("http", "127.0.0.1:47999", "/login")
+    token = parse_qs(url.query)["token"][0]
+    assert len(token) >= 40
+    with sqlite3.connect(db_path(data_dir())) as db:
+        stored = [row[0] for row in db.execute("SELECT token_hash FROM dashboard_logins")]
+    assert len(stored) == 1
+    assert token not in stored[0]  # only its hash is kept
+
+
+def test_open_says_when_the_companion_is_not_running(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import free_port
+
+    code, out, err = run(capsys, "open", "--port", str(free_port()))
+    assert code == 1
+    assert "not running" in err
+    assert "token" not in out + err
