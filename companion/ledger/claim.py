@@ -8,7 +8,6 @@ support reads its own records in.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +96,7 @@ def claim_evidence(record: dict[str, Any]) -> dict[str, Any]:
         "program": {"id": record["program"], "name": record["program_name"]},
         "timezone": record["timezone"],
         "click": click,
+        "checks_verdict": record["checks_verdict"],
         "checks": record["checks"],
         "order": order,
         "cashback": {
@@ -140,10 +140,10 @@ def claim_text(evidence: dict[str, Any], lang: str = "en") -> str:
         line("tracking", tracking)
     else:
         line("tracking", words["unknown"])
-    # The checks' shape is the diagnostics' own: each is shown as the JSON it is.
     checks = evidence["checks"]
-    lines.append(f"{words['checks']}:" + ("" if checks else f" {words['no_checks']}"))
-    lines.extend(f"  {json.dumps(check, ensure_ascii=False)}" for check in checks)
+    verdict = f" {evidence['checks_verdict']}" if evidence["checks_verdict"] else ""
+    lines.append(f"{words['checks']}:{verdict}" + ("" if checks else f" {words['no_checks']}"))
+    lines.extend(f"  [{check['status']}] {check['title']}: {check['why']}" for check in checks)
     order = evidence["order"]
     if order is not None:
         amount = (

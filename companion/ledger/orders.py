@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from companion.clock import iso, parse
+from companion.diagnostics.store import checks_at_purchase
 from companion.ledger import rules
 from companion.ledger.rules import Action, LedgerState, ProgramRules
 from companion.storage.db import transaction
@@ -396,13 +397,18 @@ def _record(row: sqlite3.Row, ledger: Ledger, caps: _CapShares) -> dict[str, Any
     program_rules = ledger.rules_for(row["program_id"], offer)
     order = row["order_row"]
     record = record_of(row)
+    # The tracking checks as they stood when the order was placed (manual orders have none).
+    checks_verdict, checks = (
+        checks_at_purchase(caps.conn, row["click_id"], row["ordered_at"])
+        if row["click_id"] is not None
+        else (None, [])
+    )
     record.update(
         id=row["click_id"] if order is None else f"{ORDER_ID_PREFIX}{order}",
         category=ledger.category(row["partner_id"]),
         order_url=row["order_url"],
-        # The tracking checks at purchase. None are stored yet: the checks are being added in
-        # companion/diagnostics/, and until then this stays empty rather than invented.
-        checks=[],
+        checks_verdict=checks_verdict,
+        checks=checks,
         timezone=program_rules.timezone,
         cashback_currency=program_rules.currency,
         confirmation_days=offer.get("confirmation_days"),

@@ -160,3 +160,41 @@ async def test_the_openapi_document_has_the_endpoints(client: TestClient) -> Non
     assert "post" in document["paths"]["/api/v1/diagnostics"]
     assert "get" in document["paths"]["/api/v1/clicks/{click_id}/checks"]
     assert "Facts" in document["components"]["schemas"]
+
+
+async def test_the_log_and_the_claim_show_the_checks_as_they_were_at_purchase(
+    client: TestClient, state: CompanionState, auth: dict[str, str]
+) -> None:
+    from companion.clock import now
+    from companion.ledger.claim import claim_evidence, claim_text
+    from companion.ledger.orders import Ledger, get_record
+
+    click_id = await click_for(client, auth, "https://www.shop.example/checkout")
+    await diagnose(client, auth, {"facts": clean_facts(extensions=[UBLOCK]), "click_id": click_id})
+    order = {
+        "id": "ord-event-0001",
+        "type": "order",
+        "at": datetime.now(UTC).isoformat(),
+        "click_id": click_id,
+        "data": {"order_id": "A-77", "amount": "100", "currency": "RUB", "source": "ga4"},
+    }
+    assert (
+        await client.post("/api/v1/events", json={"events": [order]}, headers=auth)
+    ).status == 200
+    # A later run (after the order) must not change what the record says about the purchase.
+    later = clean_facts(cookie_setting="block")
+    later["activated_at"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    await diagnose(client, auth, {"facts": later, "click_id": click_id})
+    state.conn.execute(
+        "UPDATE check_runs SET at = '2999-01-01T00:00:00.000Z' WHERE verdict = 'untracked'"
+    )
+
+    record = get_record(state.conn, Ledger(state.index, now()), click_id)
+    assert record is not None
+    assert record["checks_verdict"] == "at_risk"
+    by_check = {c["check"]: c for c in record["checks"]}
+    assert by_check["ad_blocker"]["status"] == "warn"
+    assert "uBlock Origin" in by_check["ad_blocker"]["why"]
+    evidence = claim_evidence(record)
+    assert evidence["checks_verdict"] == "at_risk"
+    assert "[warn]" in claim_text(evidence, "en")
