@@ -20,6 +20,7 @@ import * as partners from "./partners.js";
 import * as session from "./session.js";
 import {
   ACTIVATION_TIMEOUT_MS,
+  REQUEST_EVENTS_GRACE_MS,
   BLOCKED_BY_CLIENT_ERROR,
   EXTENSION_PAGE_ERROR,
   MAX_HOPS,
@@ -86,12 +87,32 @@ export async function onRedirect(tabId, redirectUrl) {
   return addHop(tabId, redirectUrl, false);
 }
 
+/**
+ * A request of the tab's top frame. Firefox may restart a redirected load in
+ * another process instead of reporting the redirect, so each URL of the chain
+ * is taken from its request too (a hop seen both ways is recorded once).
+ */
+export async function onRequest(tabId, url) {
+  if (!(await addHop(tabId, url, false, true))) {
+    return;
+  }
+  const chain = await pending(tabId);
+  if (chain !== null && sameRequest(url, chain.landingUrl ?? "")) {
+    await landWaiting(tabId, chain.clickId);
+  }
+}
+
 /** A document committed in the tab's top frame (server or client redirect, or the store). */
 export async function onCommitted(tabId, url) {
   return addHop(tabId, url, true);
 }
 
-/** The tab's top document finished loading: on the store, that is the landing. */
+/**
+ * The tab's top document finished loading: on the store, that is the landing.
+ * Firefox may deliver the chain's request events after the page's load event,
+ * so the landing waits until the request of the landing page itself has been
+ * seen (every earlier hop comes before it), or a short grace time.
+ */
 export async function onCompleted(tabId, url) {
   const chain = await pending(tabId);
   if (chain === null) {
@@ -99,9 +120,30 @@ export async function onCompleted(tabId, url) {
   }
   const store = await partners.match(url);
   if (chain.committedUrl === url && store?.id === chain.partnerId) {
-    await land(tabId, chain.clickId, url, store.partner);
+    if (sameRequest(chain.requestedUrl, url)) {
+      await land(tabId, chain.clickId, url, store.partner);
+    } else {
+      await storage.update("session", key(tabId), (stored) => (isLive(stored) ? { ...stored, landingUrl: url } : undefined));
+      setTimeout(() => void landWaiting(tabId, chain.clickId), REQUEST_EVENTS_GRACE_MS);
+    }
   }
   return true;
+}
+
+// Requests carry no fragment; documents do.
+function sameRequest(requestUrl, documentUrl) {
+  return typeof requestUrl === "string" && requestUrl.split("#")[0] === documentUrl.split("#")[0];
+}
+
+async function landWaiting(tabId, clickId) {
+  const chain = await pending(tabId);
+  if (chain?.clickId !== clickId || typeof chain.landingUrl !== "string") {
+    return;
+  }
+  const store = await partners.match(chain.landingUrl);
+  if (store?.id === chain.partnerId) {
+    await land(tabId, clickId, chain.landingUrl, store.partner);
+  }
 }
 
 /**
@@ -128,7 +170,7 @@ async function refused(chain, url, error) {
   await session.note(chain.partnerId, chain.clickId, "refused", { host, error });
 }
 
-async function addHop(tabId, url, committed) {
+async function addHop(tabId, url, committed, requested = false) {
   const chain = await pending(tabId);
   if (chain === null) {
     return false;
@@ -143,9 +185,22 @@ async function addHop(tabId, url, committed) {
       return undefined;
     }
     const hops = chain.hops.at(-1) === hop || chain.hops.length >= MAX_HOPS ? chain.hops : [...chain.hops, hop];
-    return { ...chain, hops, committedUrl: committed ? url : chain.committedUrl };
+    return {
+      ...chain,
+      hops,
+      committedUrl: committed ? url : chain.committedUrl,
+      requestedUrl: requested ? url : chain.requestedUrl,
+    };
   });
   return true;
+}
+
+// Who wants to know that a tab landed (the checks of the landing page).
+const landedListeners = [];
+
+/** Calls `listener(tabId, landingUrl)` after each landing. */
+export function onLanded(listener) {
+  landedListeners.push(listener);
 }
 
 async function land(tabId, clickId, landingUrl, partner) {
@@ -184,6 +239,9 @@ async function land(tabId, clickId, landingUrl, partner) {
     paramValues: paramValues(storeHops, hints.params),
     cookieDigests: await cookies.digestsOf(await jar, hints.cookies),
   });
+  for (const listener of landedListeners) {
+    await listener(tabId, landingUrl);
+  }
 }
 
 // A chain that timed out is ignored where it is read, and goes with its tab

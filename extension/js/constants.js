@@ -51,6 +51,10 @@ export const SESSION_STATE = Object.freeze({
 // The affiliate redirect chain normally settles within seconds; a chain that
 // has not reached the store by then was abandoned or broken.
 export const ACTIVATION_TIMEOUT_MS = 2 * 60 * 1000;
+// How long a landing waits for the request events of its chain when the
+// page's load event came first (Firefox delivers them by another route); a
+// page that made no request (a cached one) lands after this.
+export const REQUEST_EVENTS_GRACE_MS = 2000;
 export const MAX_HOPS = 20;
 
 // Order pages often fill the dataLayer or render the confirmation after the

@@ -84,13 +84,6 @@ async function onCompleted(details) {
   const { tabId, url } = details;
   pageload.onCompleted(tabId);
   if (await activation.onCompleted(tabId, url)) {
-    if ((await activation.pending(tabId)) === null) {
-      // Landed: the landing page is the first the checks can speak about.
-      const store = await partners.match(url);
-      if (store !== null) {
-        await diagnostics.checkPage(tabId, store);
-      }
-    }
     return;
   }
   const store = await sessionStore(tabId, url);
@@ -130,6 +123,18 @@ async function onBeforeRedirect(details) {
   if (!(await activation.onRedirect(details.tabId, details.redirectUrl))) {
     overwrites.onRedirect(details.tabId, details.requestId, details.url, details.redirectUrl);
   }
+}
+
+// Landed: the landing page is the first the checks can speak about.
+async function onLanded(tabId, url) {
+  const store = await partners.match(url);
+  if (store !== null) {
+    await diagnostics.checkPage(tabId, store);
+  }
+}
+
+async function onBeforeRequest(details) {
+  await activation.onRequest(details.tabId, details.url);
 }
 
 // A top-level navigation failed: in an activation's chain, an ad blocker may
@@ -173,6 +178,7 @@ function inTabOrder(listener) {
 }
 
 export function startListeners() {
+  activation.onLanded(onLanded);
   webext.webNavigation.onCommitted.addListener(inTabOrder(onCommitted));
   webext.webNavigation.onDOMContentLoaded.addListener(inTabOrder(onDOMContentLoaded));
   webext.webNavigation.onCompleted.addListener(inTabOrder(onCompleted));
@@ -182,6 +188,10 @@ export function startListeners() {
   // Observation only (no blocking): the 30x hops of an affiliate redirect
   // never commit a document, so webNavigation alone would not see them.
   webext.webRequest.onBeforeRedirect.addListener(inTabOrder(onBeforeRedirect), {
+    urls: ["<all_urls>"],
+    types: ["main_frame"],
+  });
+  webext.webRequest.onBeforeRequest.addListener(inTabOrder(onBeforeRequest), {
     urls: ["<all_urls>"],
     types: ["main_frame"],
   });
