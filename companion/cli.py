@@ -11,6 +11,7 @@ import asyncio
 import csv
 import json
 import logging
+import sqlite3
 import sys
 import webbrowser
 from collections.abc import Callable, Sequence
@@ -40,7 +41,7 @@ from companion.ledger.orders import (
 from companion.ledger.rules import LEDGER_STATES
 from companion.security.pairing import new_code
 from companion.security.token import load_or_create
-from companion.storage.db import StorageError, connect
+from companion.storage.db import StorageError, connect, explain
 from companion.tracking.matcher import PartnerIndex
 
 LOG_COLUMNS = [
@@ -494,7 +495,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.run(args, data_dir())
+        home = data_dir()
+    except OSError as exc:
+        print(
+            f"cashback-companion: cannot create the data directory: {exc.strerror}: {exc.filename}",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        args.run(args, home)
+    except sqlite3.Error as exc:
+        print(f"cashback-companion: {explain(exc, home)}", file=sys.stderr)
+        return 1
     except (CliError, StorageError) as exc:
         print(f"cashback-companion: {exc}", file=sys.stderr)
         return 1

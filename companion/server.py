@@ -38,6 +38,8 @@ from companion.http.state import CompanionState
 
 log = logging.getLogger(__name__)
 
+MAX_LINE_BYTES = 80 * 1024
+
 
 def create_app(state: CompanionState) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -66,7 +68,9 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 async def serve(home: Path, port: int) -> None:
     """Run until SIGINT or SIGTERM. Listens on 127.0.0.1 only: never on a public interface."""
     state = CompanionState.open(home, port)
-    runner = web.AppRunner(create_app(state), access_log=None)
+    # A request line must hold a documented 8192-character URL even percent-encoded
+    # (up to 9 bytes a character), or aiohttp refuses it before the API can answer.
+    runner = web.AppRunner(create_app(state), access_log=None, max_line_size=MAX_LINE_BYTES)
     await runner.setup()
     site = web.TCPSite(runner, LOOPBACK, port, reuse_address=True)
     try:

@@ -7,6 +7,7 @@ public suffix``, not a stack trace; and they need every problem in one go, not o
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,6 +17,8 @@ from pydantic import ValidationError
 
 from companion.catalog.model import Catalog
 from companion.tracking.hosts import parents
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 
 
 class CatalogError(ValueError):
@@ -37,6 +40,8 @@ def parse_catalog(text: str | bytes) -> Catalog:
         raw = json.loads(text, parse_float=Decimal)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError([f"not JSON: {exc}"]) from exc
+    except RecursionError as exc:
+        raise CatalogError(["not a catalog: nested too deeply"]) from exc
     if not isinstance(raw, dict):
         raise CatalogError(["the document must be a JSON object with programs and partners"])
     try:
@@ -101,6 +106,7 @@ def _describe(loc: tuple[int | str, ...], raw: Any) -> str:
                 elif isinstance(node.get("program"), str):
                     words.append(f"(program {json.dumps(node['program'], ensure_ascii=False)})")
         else:
-            words.append(str(step))
+            # A key the file made up is quoted: it must not be able to forge a line of its own.
+            words.append(step if _PLAIN_KEY.match(step) else json.dumps(step, ensure_ascii=False))
             node = node.get(step) if isinstance(node, dict) else None
     return " ".join(words) if words else "the catalog"

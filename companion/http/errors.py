@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from aiohttp import web
@@ -58,6 +59,25 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
         return error_response(exc.status, code, exc.reason)
+    except sqlite3.Error as exc:
+        # The shopper's disk, not the request: say so, and that nothing was stored.
+        log.error("storage failed in %s %s: %s", request.method, request.path, exc)
+        text = str(exc).lower()
+        if "full" in text:
+            return error_response(
+                507,
+                "storage_full",
+                "the disk holding the companion's data is full; nothing was stored",
+            )
+        if "readonly" in text:
+            return error_response(
+                503,
+                "storage_read_only",
+                "the companion's data directory is read-only; nothing was stored",
+            )
+        return error_response(
+            503, "storage_failed", "the companion could not use its database; nothing was stored"
+        )
     except Exception:
         log.exception("unexpected error in %s %s", request.method, request.path)
         return error_response(500, "internal", "internal error; see the companion's log")

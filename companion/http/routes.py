@@ -45,6 +45,10 @@ async def _parse(request: web.Request, route: Route) -> Any:
             document = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ApiError(400, "bad_json", f"the body is not JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise ApiError(
+                400, "bad_json", "the body is nested too deeply to be a request"
+            ) from exc
         try:
             return route.body.model_validate(document)
         except ValidationError as exc:

@@ -8,6 +8,7 @@ Both can run at once: WAL lets readers and the single writer proceed side by sid
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,29 @@ from companion.storage.migrations import MIGRATIONS
 
 class StorageError(Exception):
     """The data directory or database cannot be used; the message says why and what to do."""
+
+
+# SQLite's words for the conditions a shopper can fix, and what to tell them.
+_EXPLAINED = (
+    ("readonly", "is read-only: the companion cannot write there; make it writable again"),
+    ("disk is full", "is on a full disk: free some space; nothing was written"),
+    ("unable to open", "cannot be opened: check that the directory exists and is yours"),
+    ("disk i/o error", "could not be written (disk I/O error; the disk may be full or failing)"),
+)
+
+
+def explain(exc: sqlite3.Error | OSError, path: Path) -> StorageError:
+    """A :class:`StorageError` that says in words what went wrong with the data at ``path``."""
+    text = str(exc).lower()
+    if "unable to open" in text and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+        # WAL needs its side files: in a read-only directory SQLite can only say "unable to open".
+        text = "readonly"
+    for words, meaning in _EXPLAINED:
+        if words in text:
+            return StorageError(f"the companion's data in {path} {meaning}")
+    if isinstance(exc, OSError) and exc.strerror:
+        return StorageError(f"cannot use the companion's data in {path}: {exc.strerror}")
+    return StorageError(f"cannot use the database {path}: {exc}")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -31,8 +55,8 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
         migrate(conn)
-    except sqlite3.OperationalError as exc:
-        raise StorageError(f"cannot use the database {path}: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise explain(exc, path) from exc
     return conn
 
 

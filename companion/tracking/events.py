@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -26,6 +26,11 @@ Name = Annotated[str, StringConstraints(max_length=256)]
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time must have a time zone (e.g. Z)")
+    try:
+        # Stored in UTC; an instant at the edge of datetime's range has no UTC form.
+        moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("a time out of range") from exc
     return moment
 
 
