@@ -40,8 +40,8 @@ run: $(VENV)/.installed
 	$(BIN)/cashback-companion serve --port $(PORT)
 
 lint: $(VENV)/.installed node_modules/.installed
-	$(BIN)/ruff check companion tests
-	$(BIN)/ruff format --check companion tests
+	$(BIN)/ruff check companion tests benchmarks
+	$(BIN)/ruff format --check companion tests benchmarks
 	$(BIN)/mypy
 	npx eslint extension tests/js
 	npx web-ext lint --source-dir extension --self-hosted

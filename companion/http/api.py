@@ -142,7 +142,10 @@ async def diagnostics(
 async def click_checks(
     request: web.Request, state: CompanionState, query: m.ChecksQuery
 ) -> m.CheckRuns:
-    runs = await state.db(checks_for_click, request.match_info["click_id"])
+    click_id = request.match_info["click_id"]
+    if await state.db(get_click, click_id) is None:
+        raise ApiError(404, "not_found", "no such click", "click_id")
+    runs = await state.db(checks_for_click, click_id)
     return m.CheckRuns(
         runs=[
             m.CheckRunOut(
@@ -243,6 +246,7 @@ ROUTES: list[Route] = [
         "Every run of the tracking checks for a click, newest first",
         query=m.ChecksQuery,
         response=m.CheckRuns,
+        errors={404: "no such click"},
     ),
     Route("GET", "/api/v1/openapi.json", openapi, "This API as OpenAPI 3.1", auth=False),
 ]

@@ -58,7 +58,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
-        return error_response(exc.status, code, exc.reason)
+        response = error_response(exc.status, code, exc.reason)
+        if "Allow" in exc.headers:
+            # RFC 9110: a 405 says which methods the resource does allow.
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except sqlite3.Error as exc:
         # The shopper's disk, not the request: say so, and that nothing was stored.
         log.error("storage failed in %s %s: %s", request.method, request.path, exc)

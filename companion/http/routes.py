@@ -54,6 +54,10 @@ async def _parse(request: web.Request, route: Route) -> Any:
         except ValidationError as exc:
             raise validation_error(exc) from exc
     if route.query is not None:
+        repeated = sorted({key for key in request.query if len(request.query.getall(key)) > 1})
+        if repeated:
+            # Which of two values was meant is not ours to guess.
+            raise ApiError(422, "invalid", f"{repeated[0]}: given more than once", repeated[0])
         try:
             return route.query.model_validate(dict(request.query))
         except ValidationError as exc:

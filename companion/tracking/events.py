@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from companion.clock import iso, now_iso
 from companion.storage.db import transaction
@@ -34,7 +41,14 @@ def _aware(moment: datetime) -> datetime:
     return moment
 
 
-AwareTime = Annotated[datetime, AfterValidator(_aware)]
+def _text(value: object) -> object:
+    # The protocol's times are ISO 8601 strings; pydantic would also read a number as Unix time.
+    if not isinstance(value, str | datetime):
+        raise ValueError("a time is an ISO 8601 string, e.g. 2026-11-23T08:00:00Z")
+    return value
+
+
+AwareTime = Annotated[datetime, BeforeValidator(_text), AfterValidator(_aware)]
 
 
 class _Data(BaseModel):

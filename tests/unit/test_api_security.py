@@ -194,3 +194,24 @@ async def test_expired_code_is_refused(client: TestClient, state: CompanionState
     state.conn.execute("UPDATE pairing_codes SET expires_at = '2000-01-01T00:00:00.000Z'")
     response = await client.post("/api/v1/pair", json={"code": code}, headers={"Origin": EXT})
     assert response.status == 403
+
+
+async def test_a_wrong_method_is_405_with_allow(client: TestClient) -> None:
+    response = await client.put("/api/v1/health")
+    assert response.status == 405
+    assert "GET" in response.headers["Allow"]
+    assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_repeated_query_parameter_is_refused(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    response = await client.get("/api/v1/clicks?limit=1&limit=500", headers=auth)
+    assert response.status == 422
+    assert (await response.json())["error"]["field"] == "limit"
+
+
+async def test_deeply_nested_json_is_400_not_500(client: TestClient, auth: dict[str, str]) -> None:
+    response = await client.post("/api/v1/events", data=b"[" * 100_000, headers=auth)
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "bad_json"

@@ -264,3 +264,14 @@ async def test_match_endpoint(client: TestClient, auth: dict[str, str]) -> None:
     ).json()
     assert none == {"url": "https://evilshop.example/", "partner": None, "offers": []}
     assert (await client.get("/api/v1/match", headers=auth)).status == 422
+
+
+@pytest.mark.parametrize("at", [1795424550, "0001-01-01T00:00:00+05:00", None])
+async def test_event_times_are_iso_strings_in_range(
+    client: TestClient, auth: dict[str, str], at: Any
+) -> None:
+    bad = event("c_x", "page", {"url": "https://shop.example/"})
+    bad["at"] = at
+    response = await client.post("/api/v1/events", json={"events": [bad]}, headers=auth)
+    assert response.status == 422
+    assert (await response.json())["error"]["field"] == "events.0.page.at"
