@@ -20,27 +20,7 @@
   }
   globalThis.cashbackGuardPromptShown = true;
 
-  const t = (key, substitutions) => chrome.i18n.getMessage(key, substitutions);
-
-  function send(message) {
-    return new Promise((resolve) => {
-      chrome.runtime.sendMessage(message, (response) => {
-        // The worker can be gone (extension reloaded): treat as no answer.
-        resolve(chrome.runtime.lastError ? null : (response ?? null));
-      });
-    });
-  }
-
-  function element(tag, attributes = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) {
-      node.setAttribute(name, value);
-    }
-    for (const child of children) {
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  const { t, send, element, shadowHost } = globalThis.cashbackGuardUi;
 
   // Only constants here, no data from the page or the index.
   const STYLE = `
@@ -94,8 +74,7 @@
 
   function render({ partner }) {
     const [best, ...others] = partner.offers;
-    const host = document.createElement("cashback-guard-prompt");
-    const root = host.attachShadow({ mode: "open" });
+    const { host, root } = shadowHost("cashback-guard-prompt", STYLE);
 
     const activate = element("button", { type: "button", class: "activate", "data-testid": "activate" }, [
       t("activate"),
@@ -137,12 +116,6 @@
     }
     children.push(element("div", { class: "actions" }, [activate, never]), error);
 
-    // A constructed sheet, not a <style> element: a store's Content-Security-
-    // Policy may forbid inline styles (Firefox applies it to ours too), and
-    // it does not govern the CSS object model.
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(STYLE);
-    root.adoptedStyleSheets = [sheet];
     const card = element(
       "div",
       { class: "card", role: "dialog", "aria-labelledby": "title", "data-testid": "prompt" },

@@ -14,26 +14,7 @@
  */
 (() => {
   const TAG = "cashback-guard-warning";
-  const t = (key, substitutions) => chrome.i18n.getMessage(key, substitutions);
-
-  function send(message) {
-    return new Promise((resolve) => {
-      chrome.runtime.sendMessage(message, (response) => {
-        resolve(chrome.runtime.lastError ? null : (response ?? null));
-      });
-    });
-  }
-
-  function element(tag, attributes = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) {
-      node.setAttribute(name, value);
-    }
-    for (const child of children) {
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  const { t, send, element, shadowHost } = globalThis.cashbackGuardUi;
 
   // Only constants here, no data from the page or the companion.
   const STYLE = `
@@ -75,8 +56,7 @@
   function render(result) {
     const problems = result.checks.filter((check) => check.status === "fail" || check.status === "warn");
     const notActivated = result.checks.some((check) => check.reason === "not_activated");
-    const host = document.createElement(TAG);
-    const root = host.attachShadow({ mode: "open" });
+    const { host, root } = shadowHost(TAG, STYLE);
     const error = element("p", { class: "error", role: "alert", hidden: "" });
     const dismiss = element(
       "button",
@@ -144,9 +124,6 @@
         error,
       ],
     );
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(STYLE);
-    root.adoptedStyleSheets = [sheet];
     root.append(card);
     host.style.setProperty("display", "block", "important");
     dismiss.addEventListener("click", (event) => {

@@ -14,12 +14,12 @@ import { FACT_LIMITS } from "../lib/order.js";
 
 /** The in-page activation prompt (contentscripts/prompt.js). */
 export async function injectPrompt(tabId) {
-  await run({ target: { tabId, frameIds: [0] }, files: ["contentscripts/prompt.js"] });
+  await run({ target: { tabId, frameIds: [0] }, files: ["contentscripts/ui.js", "contentscripts/prompt.js"] });
 }
 
 /** The in-page warning before paying (contentscripts/warning.js); it asks for what to show. */
 export async function injectWarning(tabId) {
-  await run({ target: { tabId, frameIds: [0] }, files: ["contentscripts/warning.js"] });
+  await run({ target: { tabId, frameIds: [0] }, files: ["contentscripts/ui.js", "contentscripts/warning.js"] });
 }
 
 /**
