@@ -12,16 +12,12 @@ from companion.diagnostics.checks import Context, Verdict, enabled_known, run_ch
 from companion.diagnostics.facts import Facts
 from companion.diagnostics.store import record_run
 from companion.diagnostics.verdict import Overall, overall, should_warn
+from companion.errors import InputError
 from companion.tracking.matcher import PartnerIndex
 
 
-class DiagnosticsError(ValueError):
-    """Facts that cannot be checked; ``field`` names the request field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class DiagnosticsError(InputError):
+    """Facts that cannot be checked."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +32,7 @@ class Outcome:
 def context_for(index: PartnerIndex, partner_id: str) -> Context:
     partner = index.partners.get(partner_id)
     if partner is None:
-        raise DiagnosticsError("facts.partner", f"no partner store {partner_id!r} in the catalog")
+        raise DiagnosticsError(f"no partner store {partner_id!r} in the catalog", "facts.partner")
     known = index.catalog.extensions
     return Context(
         store=partner.name,
@@ -61,9 +57,9 @@ def diagnose(
             "SELECT partner_id FROM clicks WHERE click_id = ?", (click_id,)
         ).fetchone()
         if row is None:
-            raise DiagnosticsError("click_id", "no such click")
+            raise DiagnosticsError("no such click", "click_id")
         if row["partner_id"] != facts.partner:
-            raise DiagnosticsError("click_id", "this click was made for another store")
+            raise DiagnosticsError("this click was made for another store", "click_id")
     verdicts = run_checks(facts, context, now)
     verdict = overall(facts, verdicts)
     at = iso(now)

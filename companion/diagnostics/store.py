@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, cast
 
 from companion.diagnostics.checks import Action, Verdict
-from companion.diagnostics.texts import Lang, render
+from companion.diagnostics.texts import Lang, worded
 from companion.diagnostics.verdict import Overall
 from companion.storage.db import transaction
 
@@ -83,25 +83,11 @@ def run_at(conn: sqlite3.Connection, click_id: str, moment: str) -> CheckRun | N
 
 def checks_at_purchase(
     conn: sqlite3.Connection, click_id: str, ordered_at: str | None, lang: Lang = "en"
-) -> tuple[Overall | None, list[dict[str, str | None]]]:
+) -> tuple[Overall | None, list[dict[str, Any]]]:
     """The overall verdict and each check, in words, as they stood when the order was placed
     (or, before any order, as they stand now): what the log, the dashboard and a claim show."""
     run = latest_run(conn, click_id) if ordered_at is None else run_at(conn, click_id, ordered_at)
-    if run is None:
-        return None, []
-    worded = []
-    for verdict in run.verdicts:
-        title, why, fix = render(verdict, lang)
-        worded.append(
-            {
-                "check": verdict.check,
-                "status": verdict.status,
-                "title": title,
-                "why": why,
-                "fix": fix,
-            }
-        )
-    return run.verdict, worded
+    return (None, []) if run is None else (run.verdict, worded(run.verdicts, lang))
 
 
 def _dump(verdict: Verdict) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from companion.diagnostics.checks import CheckName, Verdict
 
@@ -347,3 +347,22 @@ def render(verdict: Verdict, lang: Lang) -> tuple[str, str, str | None]:
     args: Mapping[str, str] = verdict.args
     fix = None if text.fix is None else text.fix.format_map(args)
     return TITLES[verdict.check][lang], text.why.format_map(args), fix
+
+
+def worded(verdicts: list[Verdict], lang: Lang) -> list[dict[str, Any]]:
+    """Each verdict with its words in ``lang``: the one form the API, the log and a claim show."""
+    checks = []
+    for verdict in verdicts:
+        title, why, fix = render(verdict, lang)
+        checks.append(
+            {
+                "check": verdict.check,
+                "status": verdict.status,
+                "reason": verdict.reason,
+                "title": title,
+                "why": why,
+                "fix": fix,
+                "actions": [vars(action) for action in verdict.actions],
+            }
+        )
+    return checks

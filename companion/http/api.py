@@ -13,7 +13,7 @@ from companion.clock import now
 from companion.diagnostics.checks import Verdict
 from companion.diagnostics.diagnose import DiagnosticsError, diagnose
 from companion.diagnostics.store import checks_for_click
-from companion.diagnostics.texts import Lang, render
+from companion.diagnostics.texts import Lang, worded
 from companion.http import models as m
 from companion.http.errors import ApiError
 from companion.http.openapi import openapi_document
@@ -106,21 +106,7 @@ async def events(request: web.Request, state: CompanionState, body: m.EventBatch
 
 
 def _checks_out(verdicts: list[Verdict], lang: Lang) -> list[m.CheckOut]:
-    checks = []
-    for verdict in verdicts:
-        title, why, fix = render(verdict, lang)
-        checks.append(
-            m.CheckOut(
-                check=verdict.check,
-                status=verdict.status,
-                reason=verdict.reason,
-                title=title,
-                why=why,
-                fix=fix,
-                actions=[m.CheckAction(**vars(action)) for action in verdict.actions],
-            )
-        )
-    return checks
+    return [m.CheckOut.model_validate(check) for check in worded(verdicts, lang)]
 
 
 async def diagnostics(

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from companion.clock import iso, parse
 from companion.diagnostics.store import checks_at_purchase
+from companion.errors import InputError
 from companion.ledger import rules
 from companion.ledger.rules import Action, LedgerState, ProgramRules
 from companion.storage.db import transaction
@@ -41,13 +42,8 @@ BATCH = 200
 Arm = Literal["click", "manual"]
 
 
-class LedgerError(ValueError):
-    """A change the ledger refuses; ``field`` names the input at fault, when one is."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class LedgerError(InputError):
+    """A change the ledger refuses."""
 
 
 @dataclass(frozen=True)

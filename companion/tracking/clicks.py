@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from companion.clock import now_iso
+from companion.errors import InputError
 from companion.storage.db import transaction
 from companion.tracking.hosts import parse_http_url
 from companion.tracking.matcher import PartnerIndex
@@ -24,13 +25,8 @@ from companion.tracking.matcher import PartnerIndex
 CLICK_ID_PREFIX = "c_"
 
 
-class ClickError(ValueError):
-    """A click that cannot be made; ``field`` names the request field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class ClickError(InputError):
+    """A click that cannot be made."""
 
 
 @dataclass(frozen=True)
@@ -58,17 +54,17 @@ def create_click(
     try:
         target = parse_http_url(url)
     except ValueError as exc:
-        raise ClickError("url", str(exc)) from exc
+        raise ClickError(str(exc), "url") from exc
     match = index.match_host(target.host)
     if match is None:
-        raise ClickError("url", f"{target.host} is not a partner store of any program")
+        raise ClickError(f"{target.host} is not a partner store of any program", "url")
     if program is None:
         chosen = match.offers[0]
     else:
         found = [view for view in match.offers if view.program == program]
         if not found:
             raise ClickError(
-                "program", f"{match.partner.name} has no offer from program {program!r}"
+                f"{match.partner.name} has no offer from program {program!r}", "program"
             )
         chosen = found[0]
     click = NewClick(new_click_id(), now_iso(), match.partner.id, chosen.program)
