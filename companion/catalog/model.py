@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,6 +29,10 @@ from companion.tracking.hosts import HostError, store_domain
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Rounding = Literal["none", "half_up_integer"]
+
+# Validation context for a catalog the companion stored itself: its domains were checked against
+# the Public Suffix List at import, and doing it again for every start costs seconds on a large one.
+TRUSTED = "trusted"
 
 GO_URL_PLACEHOLDERS = frozenset({"click_id", "target_url"})
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")  # RFC 6265 cookie-name / param chars
@@ -83,7 +88,9 @@ class Offer(_Record):
 
     @field_validator("go_url")
     @classmethod
-    def _template(cls, value: str) -> str:
+    def _template(cls, value: str, info: ValidationInfo) -> str:
+        if _trusted(info):
+            return value
         try:
             fields = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
         except ValueError as exc:
@@ -124,7 +131,9 @@ class Partner(_Record):
 
     @field_validator("domains", "exclude", mode="after")
     @classmethod
-    def _hosts(cls, values: list[str]) -> list[str]:
+    def _hosts(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        if _trusted(info):
+            return values
         normalised = []
         for position, value in enumerate(values):
             try:
@@ -160,6 +169,11 @@ class Catalog(_Record):
     programs: Annotated[list[Program], Field(min_length=1)]
     partners: list[Partner]
     extensions: KnownExtensions = KnownExtensions()
+
+
+def _trusted(info: ValidationInfo) -> bool:
+    """Read back from our own database: validated and normalised when it was imported."""
+    return info.context is not None and bool(info.context.get(TRUSTED))
 
 
 def _require_http_url(value: str) -> None:

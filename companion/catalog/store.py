@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
-from companion.catalog.model import Catalog
+from companion.catalog.model import TRUSTED, Catalog
 from companion.catalog.validate import parse_catalog
 from companion.clock import now_iso
 from companion.storage.db import transaction
@@ -58,7 +58,7 @@ def load_catalog(conn: sqlite3.Connection) -> StoredCatalog | None:
     if row is None:
         return None
     return StoredCatalog(
-        catalog=Catalog.model_validate_json(row["document"]),
+        catalog=Catalog.model_validate_json(row["document"], context={TRUSTED: True}),
         version=row["version"],
         imported_at=row["imported_at"],
         source=row["source"],
