@@ -29,15 +29,25 @@ ARTIFACTS = ROOT / "artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+def wait_until(
+    check: Callable[[], Any],
+    timeout: float,
+    what: str,
+    interval: float = 0.2,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``.
+
+    ``sleep`` waits between polls: a browser driver may need its own (Playwright's sync API
+    delivers events only while it is called).
+    """
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
         last = check()
         if last:
             return last
-        time.sleep(interval)
+        sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last saw {last!r}")
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, expect
 
 from tests.e2e.firefox import EXTENSION_ORIGIN, BiDiError, Firefox
+from tests.e2e.harness import wait_until
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Browser
@@ -104,14 +105,7 @@ class Tab(ABC):
         self, check: Callable[[], Any], what: str, timeout: float = DEFAULT_TIMEOUT_S
     ) -> Any:
         """Poll ``check`` (which reads this tab) until it is truthy; fail naming ``what``."""
-        deadline = time.monotonic() + timeout
-        last: Any = None
-        while time.monotonic() < deadline:
-            last = check()
-            if last:
-                return last
-            self.pause(POLL_S)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}; last saw {last!r}")
+        return wait_until(check, timeout, what, POLL_S, sleep=self.pause)
 
     def wait_for_attribute(
         self, test_id: str, name: str, value: str, timeout: float = DEFAULT_TIMEOUT_S
