@@ -65,7 +65,11 @@ async def partner_index(request: web.Request, state: CompanionState, _: None) ->
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers={"ETag": etag})
     # The index changes only with the catalog: let the extension revalidate with the ETag.
-    return web.json_response(index.export(), headers={"ETag": etag, "Cache-Control": "no-cache"})
+    return web.Response(
+        body=index.export_json(),
+        content_type="application/json",
+        headers={"ETag": etag, "Cache-Control": "no-cache"},
+    )
 
 
 async def create(
