@@ -28,6 +28,14 @@ class LoadResult:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: int = 0
 
+    def add(self, other: LoadResult) -> None:
+        """Fold in another run of the same load (one more slice of an interleaved run)."""
+        self.duration += other.duration
+        self.latencies += other.latencies
+        self.queued += other.queued
+        self.statuses.update(other.statuses)
+        self.errors += other.errors
+
     def percentile(self, p: float, values: list[float] | None = None) -> float:
         ordered = sorted(self.latencies if values is None else values)
         if not ordered:
