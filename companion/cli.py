@@ -77,6 +77,14 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def _read(path: Path) -> bytes:
+    """A file the shopper named, or one line saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def cmd_serve(args: argparse.Namespace, home: Path) -> None:
     from companion.server import serve  # aiohttp is only imported where it is used
 
@@ -86,10 +94,7 @@ def cmd_serve(args: argparse.Namespace, home: Path) -> None:
 
 def cmd_catalog_import(args: argparse.Namespace, home: Path) -> None:
     path = Path(args.file)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    text = _read(path)
     try:
         catalog = parse_catalog(text)
     except CatalogError as exc:
@@ -241,10 +246,7 @@ def cmd_log_export(args: argparse.Namespace, home: Path) -> None:
 
 def cmd_log_import(args: argparse.Namespace, home: Path) -> None:
     path = Path(args.file)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    text = _read(path)
     try:
         done = restore(_open(home), parse_backup(text))
     except BackupError as exc:

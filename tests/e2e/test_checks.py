@@ -177,6 +177,15 @@ def turned_off(browser: Browser, extension_id: str) -> bool:
     return state is False
 
 
+def turn_off_and_activate_again(browser: Browser, page: Page, extension_id: str) -> None:
+    """The warning's two one-click fixes, in the order a shopper uses them."""
+    assert not turned_off(browser, extension_id)
+    warning(page).locator(f'[data-extension-id="{extension_id}"]').click()
+    wait_until(lambda: turned_off(browser, extension_id), 10, f"{extension_id} to be turned off")
+    page.get_by_test_id("fix-activate").click()
+    landed_with(page, "NET-c_")
+
+
 def test_a_rival_extension_overwrites_the_click(
     open_browser: OpenBrowser, companion: Companion, sites: Sites
 ) -> None:
@@ -197,11 +206,7 @@ def test_a_rival_extension_overwrites_the_click(
     assert checks["rival_extensions"] == ("fail", "overwritten_reentry")
 
     # The fixes, each on the shopper's click: turn the rival off, then activate again.
-    assert not turned_off(browser, RIVAL_ID)
-    warning(page).locator(f'[data-extension-id="{RIVAL_ID}"]').click()
-    wait_until(lambda: turned_off(browser, RIVAL_ID), 10, "the rival to be turned off")
-    page.get_by_test_id("fix-activate").click()
-    landed_with(page, "NET-c_")
+    turn_off_and_activate_again(browser, page, RIVAL_ID)
     cookies = {c["name"]: c["value"] for c in browser.context.cookies(sites.url("shop.test"))}
     assert cookies["aff_click"].startswith("NET-c_")
     page.goto(sites.url("shop.test", "/cart"))
@@ -226,10 +231,7 @@ def test_an_ad_blocker_blocks_the_programs_redirect(
     assert "aff_id" not in page.url
     assert latest_click(companion)["status"] == "clicked", "the click never landed"
 
-    warning(page).locator(f'[data-extension-id="{AD_BLOCKER_ID}"]').click()
-    wait_until(lambda: turned_off(browser, AD_BLOCKER_ID), 10, "the ad blocker to be off")
-    page.get_by_test_id("fix-activate").click()
-    landed_with(page, "NET-c_")
+    turn_off_and_activate_again(browser, page, AD_BLOCKER_ID)
     page.goto(sites.url("shop.test", "/checkout"))
     no_warning_once_checked(page, companion, latest_click(companion)["click_id"], "checkout")
 
