@@ -30,7 +30,7 @@ def add_purchases(home: Path, count: int) -> None:
     stored = load_catalog(conn)
     if stored is None:
         raise SystemExit(f"{home} has no catalog: import one first")
-    index = PartnerIndex(stored.catalog, stored.version)
+    index = PartnerIndex.from_catalog(stored.catalog, stored.version)
     domains = [domain for partner in stored.catalog.partners for domain in partner.domains]
     orders: list[OrderEvent] = []
     for number in range(count):

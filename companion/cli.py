@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from companion import __version__
-from companion.catalog.store import ensure_catalog, save_catalog
+from companion.catalog.store import ensure_catalog, ensure_index, save_catalog
 from companion.catalog.validate import CatalogError, parse_catalog
 from companion.clock import now, parse
 from companion.config import DEFAULT_PORT, data_dir, db_path
@@ -42,7 +42,7 @@ from companion.ledger.rules import LEDGER_STATES
 from companion.security.pairing import new_code
 from companion.security.token import load_or_create
 from companion.storage.db import StorageError, connect, explain
-from companion.tracking.matcher import PartnerIndex
+from companion.tracking.matcher import rank_offers
 
 LOG_COLUMNS = [
     "click_id",
@@ -108,7 +108,6 @@ def cmd_catalog_import(args: argparse.Namespace, home: Path) -> None:
 
 def cmd_catalog_list(args: argparse.Namespace, home: Path) -> None:
     stored = ensure_catalog(_open(home))
-    index = PartnerIndex(stored.catalog, stored.version)
     if args.json:
         _print_json(
             {
@@ -127,8 +126,9 @@ def cmd_catalog_list(args: argparse.Namespace, home: Path) -> None:
             f"  {program.id:<20} {program.name} ({program.currency}{cap}, up to {program.confirmation_days} days)"
         )
     print("Partners:")
+    programs = {program.id: program for program in stored.catalog.programs}
     for partner in stored.catalog.partners:
-        best = index.offers[partner.id][0]
+        best = rank_offers(partner, programs)[0]
         print(
             f"  {partner.id:<20} {partner.name:<24} {_rate(best.to_json()):<10} {', '.join(partner.domains)}"
         )
@@ -142,8 +142,8 @@ def _rate(offer: dict[str, Any]) -> str:
 
 
 def cmd_match(args: argparse.Namespace, home: Path) -> None:
-    stored = ensure_catalog(_open(home))
-    found = PartnerIndex(stored.catalog, stored.version).match_url(args.url)
+    conn = _open(home)
+    found = ensure_index(conn, lambda: conn).match_url(args.url)
     answer = {
         "url": args.url,
         "partner": found.partner_json() if found else None,
@@ -162,9 +162,8 @@ def cmd_match(args: argparse.Namespace, home: Path) -> None:
 # The purchase ledger and its dashboard: log, order, claim, open.
 
 
-def _ledger(conn: Any) -> Ledger:
-    stored = ensure_catalog(conn)
-    return Ledger(PartnerIndex(stored.catalog, stored.version), now())
+def _ledger(conn: sqlite3.Connection) -> Ledger:
+    return Ledger(ensure_index(conn, lambda: conn), now())
 
 
 def _local_day_start(text: str, option: str) -> datetime:

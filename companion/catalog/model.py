@@ -171,6 +171,15 @@ class Catalog(_Record):
     extensions: KnownExtensions = KnownExtensions()
 
 
+class CatalogHead(_Record):
+    """A stored catalog without its partners: what the running companion keeps in memory
+    besides the host table (``companion/catalog/store.py``)."""
+
+    name: Name | None = None
+    programs: list[Program]
+    extensions: KnownExtensions = KnownExtensions()
+
+
 def _trusted(info: ValidationInfo) -> bool:
     """Read back from our own database: validated and normalised when it was imported."""
     return info.context is not None and bool(info.context.get(TRUSTED))

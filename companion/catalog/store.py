@@ -1,16 +1,30 @@
-"""The catalog in the database: one current document, replaced whole on import."""
+"""The catalog in the database: one current catalog, replaced whole on import.
+
+It is stored twice over, in one transaction: as the document that was imported (``catalog
+list``, ``doctor`` and backups read it back whole) and split the way the running companion reads
+it: the head (programs, known extensions), the host table, one row per partner, and the index
+the extension downloads, already as the JSON it is served as. The server starts from the split
+form in a fraction of a second and keeps only the host table and the head in memory; a partner's
+record is read when a match needs it (:class:`StoredPartners`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
-from companion.catalog.model import TRUSTED, Catalog
+from companion.catalog.model import TRUSTED, Catalog, CatalogHead, Partner
 from companion.catalog.validate import parse_catalog
 from companion.clock import now_iso
 from companion.storage.db import transaction
+from companion.tracking.matcher import PartnerIndex, export_index_json, host_table
+
+_TRUSTED_CONTEXT = {TRUSTED: True}
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,28 @@ def save_catalog(conn: sqlite3.Connection, catalog: Catalog, source: str) -> str
             " document = excluded.document",
             (version, now_iso(), source, catalog.model_dump_json()),
         )
+        _write_split(conn, catalog, version)
     return version
+
+
+def _write_split(conn: sqlite3.Connection, catalog: Catalog, version: str) -> None:
+    head = CatalogHead(name=catalog.name, programs=catalog.programs, extensions=catalog.extensions)
+    conn.execute(
+        "INSERT INTO catalog_index (id, version, head, partner_index) VALUES (1, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET version = excluded.version, head = excluded.head,"
+        " partner_index = excluded.partner_index",
+        (version, head.model_dump_json(), export_index_json(catalog, version)),
+    )
+    conn.execute("DELETE FROM catalog_hosts")
+    conn.execute("DELETE FROM catalog_partners")
+    conn.executemany(
+        "INSERT INTO catalog_hosts (host, partner_id) VALUES (?, ?)",
+        host_table(catalog.partners).items(),
+    )
+    conn.executemany(
+        "INSERT INTO catalog_partners (id, version, category, document) VALUES (?, ?, ?, ?)",
+        ((p.id, version, p.category, p.model_dump_json()) for p in catalog.partners),
+    )
 
 
 def stored_version(conn: sqlite3.Connection) -> str | None:
@@ -52,13 +87,14 @@ def stored_version(conn: sqlite3.Connection) -> str | None:
 
 
 def load_catalog(conn: sqlite3.Connection) -> StoredCatalog | None:
+    """The whole stored catalog, validated (seconds for a catalog of 50,000 domains)."""
     row = conn.execute(
         "SELECT version, imported_at, source, document FROM catalog WHERE id = 1"
     ).fetchone()
     if row is None:
         return None
     return StoredCatalog(
-        catalog=Catalog.model_validate_json(row["document"], context={TRUSTED: True}),
+        catalog=Catalog.model_validate_json(row["document"], context=_TRUSTED_CONTEXT),
         version=row["version"],
         imported_at=row["imported_at"],
         source=row["source"],
@@ -73,3 +109,116 @@ def ensure_catalog(conn: sqlite3.Connection) -> StoredCatalog:
         stored = load_catalog(conn)
         assert stored is not None
     return stored
+
+
+# A connection for the thread that asks: the server reads partner records both on its event loop
+# and on its database thread, and a SQLite connection belongs to one thread.
+Connection = Callable[[], sqlite3.Connection]
+
+
+class StoredPartners:
+    """Partner records of one catalog version, read from the database when asked."""
+
+    def __init__(self, connection: Connection, version: str) -> None:
+        self._connection = connection
+        self._version = version
+
+    def __call__(self, partner_id: str) -> Partner | None:
+        row = (
+            self._connection()
+            .execute("SELECT version, document FROM catalog_partners WHERE id = ?", (partner_id,))
+            .fetchone()
+        )
+        # Another version's record: the catalog was replaced since this index was made.
+        if row is None or row[0] != self._version:
+            return None
+        return Partner.model_validate_json(row[1], context=_TRUSTED_CONTEXT)
+
+
+def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex | None:
+    """The stored catalog's index, its partner records read through ``connection``; ``None``
+    before any catalog is stored. Fills in the split form of a catalog stored before it existed."""
+    row = conn.execute(
+        "SELECT c.version, i.head, i.version AS split FROM catalog AS c"
+        " LEFT JOIN catalog_index AS i ON i.id = c.id WHERE c.id = 1"
+    ).fetchone()
+    if row is None:
+        return None
+    version, head_json = row["version"], row["head"]
+    if row["split"] != version:
+        # Stored before the split form existed: make it, once.
+        stored = load_catalog(conn)
+        assert stored is not None
+        with transaction(conn):
+            _write_split(conn, stored.catalog, stored.version)
+        return load_index(conn, connection)
+    head = CatalogHead.model_validate_json(head_json, context=_TRUSTED_CONTEXT)
+    # Plain tuples, not the connection's named rows: tens of thousands of them, once per start.
+    rows = conn.cursor()
+    rows.row_factory = None
+    # Interned: every partner id is a key of `categories` and a value in `hosts`, once.
+    intern = sys.intern
+    categories = {
+        intern(partner_id): intern(category)
+        for partner_id, category in rows.execute("SELECT id, category FROM catalog_partners")
+    }
+    hosts = {
+        host: None if partner_id is None else intern(partner_id)
+        for host, partner_id in rows.execute("SELECT host, partner_id FROM catalog_hosts")
+    }
+    return PartnerIndex(
+        version,
+        programs=head.programs,
+        extensions=head.extensions,
+        hosts=hosts,
+        categories=categories,
+        source=StoredPartners(connection, version),
+    )
+
+
+def ensure_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex:
+    """The stored catalog's index, importing the bundled catalog on first start."""
+    index = load_index(conn, connection)
+    if index is None:
+        save_catalog(conn, bundled_catalog(), source="bundled")
+        index = load_index(conn, connection)
+        assert index is not None
+    return index
+
+
+class IndexDownload:
+    """The stored partner index read a piece at a time: for a large catalog it is tens of
+    megabytes, which the server should not hold (nor its copies in the socket's buffers).
+
+    It reads on a connection of its own inside one read transaction, so a catalog imported
+    meanwhile does not change what is being sent; every call must come from the same thread.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None)
+        self._blob: sqlite3.Blob | None = None
+        try:
+            self._conn.execute("PRAGMA query_only = ON")
+            self._conn.execute("BEGIN")
+            row = self._conn.execute(
+                "SELECT version, length(partner_index) FROM catalog_index WHERE id = 1"
+            ).fetchone()
+            if row is None:
+                raise LookupError("no catalog is stored")
+            self.version: str = row[0]
+            self.size: int = row[1]
+            # The one row has rowid 1 (its id).
+            self._blob = self._conn.blobopen("catalog_index", "partner_index", 1, readonly=True)
+        except BaseException:
+            self.close()
+            raise
+
+    def read(self, size: int) -> bytes:
+        assert self._blob is not None
+        return self._blob.read(size)
+
+    def close(self) -> None:
+        if self._blob is not None:
+            self._blob.close()
+            self._blob = None
+        self._conn.close()

@@ -30,10 +30,10 @@ class Outcome:
 
 
 def context_for(index: PartnerIndex, partner_id: str) -> Context:
-    partner = index.partners.get(partner_id)
+    partner = index.partner(partner_id)
     if partner is None:
         raise DiagnosticsError(f"no partner store {partner_id!r} in the catalog", "facts.partner")
-    known = index.catalog.extensions
+    known = index.extensions
     return Context(
         store=partner.name,
         tracking_cookies=tuple(partner.tracking.cookies),

@@ -9,7 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from companion import API_VERSION, __version__
+from companion.catalog.store import IndexDownload
 from companion.clock import now
+from companion.config import db_path
 from companion.diagnostics.checks import Verdict
 from companion.diagnostics.diagnose import DiagnosticsError, diagnose
 from companion.diagnostics.store import checks_for_click
@@ -59,17 +61,32 @@ async def match(
     )
 
 
+# The partner index is sent in pieces of this size, each read on the database thread.
+INDEX_CHUNK = 256 * 1024
+
+
 async def partner_index(request: web.Request, state: CompanionState, _: None) -> web.StreamResponse:
-    index = state.index
-    etag = f'"{index.version}"'
+    etag = f'"{state.index.version}"'
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers={"ETag": etag})
-    # The index changes only with the catalog: let the extension revalidate with the ETag.
-    return web.Response(
-        body=index.export_json(),
-        content_type="application/json",
-        headers={"ETag": etag, "Cache-Control": "no-cache"},
-    )
+    # Sent from the database a piece at a time: for a large catalog the index is tens of
+    # megabytes, asked for once per catalog, and the ETag answers the rest.
+    download = await state.db(lambda _: IndexDownload(db_path(state.home)))
+    try:
+        response = web.StreamResponse(
+            # The index changes only with the catalog: let the extension revalidate with the ETag.
+            headers={"ETag": f'"{download.version}"', "Cache-Control": "no-cache"},
+        )
+        response.content_type = "application/json"
+        response.content_length = download.size
+        await response.prepare(request)
+        while chunk := await state.db(lambda _: download.read(INDEX_CHUNK)):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        # On the database thread, where it was opened, even when the client went away.
+        state.executor.submit(download.close)
 
 
 async def create(

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from companion.catalog.store import ensure_catalog, load_catalog, stored_version
+from companion.catalog.store import ensure_index, load_index, stored_version
 from companion.config import db_path
 from companion.security.token import Token, load_or_create
-from companion.storage.db import connect
+from companion.storage.db import Readers, connect
 from companion.tracking.matcher import PartnerIndex
 
 P = ParamSpec("P")
@@ -36,6 +36,8 @@ class CompanionState:
     token: Token
     conn: sqlite3.Connection
     index: PartnerIndex
+    # Partner records are read on whichever thread matches a URL (see matcher.py).
+    readers: Readers
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
     )
@@ -43,13 +45,14 @@ class CompanionState:
     @classmethod
     def open(cls, home: Path, port: int) -> CompanionState:
         conn = connect(db_path(home))
-        stored = ensure_catalog(conn)
+        readers = Readers(db_path(home))
         return cls(
             home=home,
             port=port,
             token=load_or_create(home),
             conn=conn,
-            index=PartnerIndex(stored.catalog, stored.version),
+            index=ensure_index(conn, readers),
+            readers=readers,
         )
 
     async def db(
@@ -68,10 +71,11 @@ class CompanionState:
             await asyncio.sleep(CATALOG_POLL_SECONDS)
             version = await self.db(stored_version)
             if version is not None and version != self.index.version:
-                stored = await self.db(load_catalog)
-                if stored is not None:
-                    self.index = PartnerIndex(stored.catalog, stored.version)
+                index = await self.db(load_index, self.readers)
+                if index is not None:
+                    self.index = index
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        self.readers.close()
         self.conn.close()

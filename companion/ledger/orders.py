@@ -65,8 +65,7 @@ class Ledger:
         return found
 
     def category(self, partner_id: str) -> str | None:
-        partner = self.index.partners.get(partner_id)
-        return None if partner is None else partner.category
+        return self.index.categories.get(partner_id)
 
 
 @dataclass(frozen=True)
@@ -449,10 +448,10 @@ def add_order(
     order_id: str,
 ) -> dict[str, Any]:
     """Record an order the extension could not see (an app, a shop with a receipt)."""
-    found = ledger.index.partners.get(partner)
+    found = ledger.index.partner(partner)
     if found is None:
         raise LedgerError(f"no partner {partner!r} in the catalog", "partner")
-    offer = next((v for v in ledger.index.offers[partner] if v.program == program), None)
+    offer = next((v for v in ledger.index.offers(partner) if v.program == program), None)
     if offer is None:
         raise LedgerError(f"{found.name} has no offer from program {program!r}", "program")
     if not amount.is_finite() or not Decimal(0) < amount <= MAX_AMOUNT:

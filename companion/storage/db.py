@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,6 +59,41 @@ def connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise explain(exc, path) from exc
     return conn
+
+
+class Readers:
+    """A read-only connection for each thread that asks, all closed together.
+
+    For reads that must not wait for the database thread: the server's event loop reads a
+    partner's record while matching a URL, a point lookup that takes microseconds.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                # check_same_thread off only so that close() may close it from another thread.
+                conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA query_only = ON")
+                conn.execute("PRAGMA busy_timeout = 10000")
+            except sqlite3.Error as exc:
+                raise explain(exc, self._path) from exc
+            self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -115,4 +115,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX check_runs_by_click ON check_runs (click_id, at DESC, id DESC)
     """,
+    # 4: the stored catalog split the way the running companion reads it, so that it can start
+    # without validating every partner and keep only the host table in memory
+    # (companion/catalog/store.py): its head (name, programs, known extensions) with the index
+    # the extension downloads, stored as the JSON it is served as; one row per listed or
+    # carved-out host; one row per partner. These are written with `catalog` in one
+    # transaction. They sit in tables of their own because SQLite reads a column stored after
+    # a large one by walking that one's pages. A catalog stored before this migration has them
+    # filled in on the companion's next start.
+    """
+    CREATE TABLE catalog_index (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version TEXT NOT NULL,
+        head TEXT NOT NULL,
+        partner_index BLOB NOT NULL
+    );
+    CREATE TABLE catalog_hosts (
+        host TEXT PRIMARY KEY,
+        partner_id TEXT
+    ) WITHOUT ROWID;
+    CREATE TABLE catalog_partners (
+        id TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        category TEXT NOT NULL,
+        document TEXT NOT NULL
+    );
+    CREATE INDEX catalog_partners_categories ON catalog_partners (id, category)
+    """,
 ]

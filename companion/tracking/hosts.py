@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 import idna
-import tldextract
+
+if TYPE_CHECKING:
+    import tldextract
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # Code points WHATWG forbids in a host; anything else ASCII is passed through as browsers do.
@@ -146,6 +149,10 @@ def is_ip_literal(host: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _public_suffixes() -> tldextract.TLDExtract:
+    # Imported here: only a catalog import needs the list, and tldextract brings requests and
+    # several megabytes the running server would otherwise carry for nothing.
+    import tldextract
+
     # The Public Suffix List snapshot shipped inside tldextract; never fetched over the network.
     return tldextract.TLDExtract(
         suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False

@@ -3,19 +3,42 @@
 The index maps every listed domain to its partner and every excluded host to ``None``. A lookup
 walks the host's parents on label boundaries, most specific first, and the first key found
 decides: that is "subdomains match", "the most specific domain wins" and "exclude carves out" in
-one loop, costing one dict probe per label however large the catalog is. The index is built once
-per catalog version and exported as-is for the extension's matcher (``extension/lib/match.js``).
+one loop, costing one dict probe per label however large the catalog is.
+
+Only what matching needs stays in memory: the host table, the programs and each partner's
+category. A partner's full record (name, offers, tracking hints) is read when a match needs it,
+from wherever the index was built (the database for the running companion, see
+:class:`companion.catalog.store.StoredPartners`), and the last few hundred are kept. A catalog of
+50,000 domains held whole as validated records takes over 200 MB; this way the companion stays
+near its import footprint.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from companion.catalog.model import Catalog, Offer, Partner, Program
-from companion.tracking.hosts import is_ip_literal, parents, parse_http_url
+from companion.catalog.model import Catalog, KnownExtensions, Offer, Partner, Program
+from companion.tracking.hosts import parse_http_url
+
+# How many full partner records (and their ranked offers) an index keeps at hand. A shopper's
+# browsing returns to a handful of stores; a few hundred records are a megabyte or two.
+PARTNERS_KEPT = 256
+
+# The everyday shape of a URL, whose host a browser reads exactly as written: http(s), "//", a
+# host of lower-case ASCII letters, digits, dots and hyphens, then the end, a path, a query or a
+# fragment. Anything else (userinfo, a port, upper case, percent signs, backslashes, spaces,
+# Unicode) goes to the full WHATWG-style parser in hosts.py. tests/unit/test_matcher.py checks
+# that the two agree on every URL this accepts.
+_EVERYDAY_URL = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)").match
+
+# Where a partner's full record comes from: its id in, the record (or None) out.
+PartnerSource = Callable[[str], Partner | None]
 
 
 @dataclass(frozen=True)
@@ -91,65 +114,144 @@ def rank_offers(partner: Partner, programs: dict[str, Program]) -> list[OfferVie
     return sorted(views, key=key)
 
 
-class PartnerIndex:
-    def __init__(self, catalog: Catalog, version: str) -> None:
-        self.version = version
-        self.catalog = catalog
-        self.programs = {program.id: program for program in catalog.programs}
-        self.partners = {partner.id: partner for partner in catalog.partners}
-        self.offers = {p.id: rank_offers(p, self.programs) for p in catalog.partners}
-        self.hosts: dict[str, str | None] = {}
-        for partner in catalog.partners:
-            for domain in partner.domains:
-                self.hosts[domain] = partner.id
-        for partner in catalog.partners:
-            for host in partner.exclude:
-                # A host one partner excludes may be another partner's own, more specific, domain.
-                self.hosts.setdefault(host, None)
-        self._exported_json: bytes | None = None
+def host_table(partners: Iterable[Partner]) -> dict[str, str | None]:
+    """Every listed domain to its partner's id, every carved-out host to ``None``."""
+    partners = list(partners)
+    hosts: dict[str, str | None] = {}
+    for partner in partners:
+        for domain in partner.domains:
+            hosts[domain] = partner.id
+    for partner in partners:
+        for host in partner.exclude:
+            # A host one partner excludes may be another partner's own, more specific, domain.
+            hosts.setdefault(host, None)
+    return hosts
 
-    def match_host(self, host: str) -> Match | None:
-        if is_ip_literal(host):
+
+class PartnerIndex:
+    """The catalog as matching sees it. Build one with :meth:`from_catalog`, or from the
+    database with :func:`companion.catalog.store.load_index`."""
+
+    def __init__(
+        self,
+        version: str,
+        *,
+        programs: Iterable[Program],
+        extensions: KnownExtensions,
+        hosts: dict[str, str | None],
+        categories: dict[str, str],
+        source: PartnerSource,
+    ) -> None:
+        self.version = version
+        self.programs = {program.id: program for program in programs}
+        self.extensions = extensions
+        self.hosts = hosts
+        # Every partner's id with its category: the log groups totals by it, and it says which
+        # partners exist without reading a record.
+        self.categories = categories
+        self._partner = lru_cache(maxsize=PARTNERS_KEPT)(source)
+        self._offers = lru_cache(maxsize=PARTNERS_KEPT)(self._rank)
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog, version: str) -> PartnerIndex:
+        """An index over a catalog held in memory (the CLI's import, tests, benchmarks)."""
+        by_id = {partner.id: partner for partner in catalog.partners}
+        return cls(
+            version,
+            programs=catalog.programs,
+            extensions=catalog.extensions,
+            hosts=host_table(catalog.partners),
+            categories={partner.id: partner.category for partner in catalog.partners},
+            source=by_id.get,
+        )
+
+    def partner(self, partner_id: str) -> Partner | None:
+        """The partner's full record; ``None`` for an id this catalog does not have."""
+        if partner_id not in self.categories:
             return None
-        for candidate in parents(host):
-            if candidate in self.hosts:
-                partner_id = self.hosts[candidate]
-                if partner_id is None:
-                    return None
-                return Match(self.partners[partner_id], candidate, self.offers[partner_id])
+        return self._partner(partner_id)
+
+    def offers(self, partner_id: str) -> list[OfferView]:
+        """The partner's offers, best first (empty for an unknown partner)."""
+        return self._offers(partner_id)
+
+    def _rank(self, partner_id: str) -> list[OfferView]:
+        partner = self.partner(partner_id)
+        return [] if partner is None else rank_offers(partner, self.programs)
+
+    def locate_host(self, host: str) -> tuple[str, str] | None:
+        """``(partner id, catalog domain)`` for a host as :func:`parse_http_url` gives it.
+
+        Tries the host, then each parent on label boundaries, and the first key found decides;
+        a single label is never tried, since no store's domain is one. An IP address never
+        matches: a catalog refuses a domain whose last label is a number.
+        """
+        hosts = self.hosts
+        candidate, dot = host, host.find(".")
+        while dot >= 0:
+            if candidate in hosts:
+                partner_id = hosts[candidate]
+                return None if partner_id is None else (partner_id, candidate)
+            candidate = host[dot + 1 :]
+            dot = host.find(".", dot + 1)
         return None
 
-    def match_url(self, url: str) -> Match | None:
-        """The partner a URL opens; ``None`` for other sites and for anything not http(s)."""
+    def locate(self, url: str) -> tuple[str, str] | None:
+        """``(partner id, catalog domain)`` for a URL; ``None`` for other sites and for
+        anything that is not http(s)."""
+        everyday = _EVERYDAY_URL(url)
+        if everyday is not None:
+            host = everyday[1]
+            # Empty labels and a trailing dot are the full parser's to judge.
+            if host[0] != "." and host[-1] != "." and ".." not in host:
+                return self.locate_host(host)
         try:
             host = parse_http_url(url).host
         except ValueError:
             return None
-        return self.match_host(host)
+        return self.locate_host(host)
 
-    def export(self) -> dict[str, Any]:
-        """The compact form the extension matches with (``GET /api/v1/partners/index``)."""
-        return {
-            "version": self.version,
-            "hosts": dict(sorted(self.hosts.items())),
-            "partners": {
-                partner.id: {
-                    "name": partner.name,
-                    "category": partner.category,
-                    "offers": [view.to_json() for view in self.offers[partner.id]],
-                    "tracking": partner.tracking.model_dump(),
-                    "order_pages": list(partner.order_pages),
-                }
-                for partner in self.catalog.partners
-            },
-        }
+    def match_host(self, host: str) -> Match | None:
+        return self._match(self.locate_host(host))
 
-    def export_json(self) -> bytes:
-        """:meth:`export` as JSON, made once per index: it is what the API serves, and as bytes
-        it costs a fraction of the memory the same data takes as Python objects."""
-        if self._exported_json is None:
-            self._exported_json = json.dumps(self.export(), ensure_ascii=False).encode()
-        return self._exported_json
+    def match_url(self, url: str) -> Match | None:
+        """The partner a URL opens, with its offers; ``None`` for other sites."""
+        return self._match(self.locate(url))
+
+    def _match(self, found: tuple[str, str] | None) -> Match | None:
+        if found is None:
+            return None
+        partner_id, domain = found
+        partner = self.partner(partner_id)
+        if partner is None:
+            # The record is gone: the catalog was replaced a moment ago, and the next index
+            # (state.py swaps it in within a second) will know the new one.
+            return None
+        return Match(partner, domain, self.offers(partner_id))
+
+
+def export_index(catalog: Catalog, version: str) -> dict[str, Any]:
+    """The compact form the extension matches with (``GET /api/v1/partners/index``)."""
+    programs = {program.id: program for program in catalog.programs}
+    return {
+        "version": version,
+        "hosts": dict(sorted(host_table(catalog.partners).items())),
+        "partners": {
+            partner.id: {
+                "name": partner.name,
+                "category": partner.category,
+                "offers": [view.to_json() for view in rank_offers(partner, programs)],
+                "tracking": partner.tracking.model_dump(),
+                "order_pages": list(partner.order_pages),
+            }
+            for partner in catalog.partners
+        },
+    }
+
+
+def export_index_json(catalog: Catalog, version: str) -> bytes:
+    """:func:`export_index` as the bytes the API serves; made once, when a catalog is stored."""
+    return json.dumps(export_index(catalog, version), ensure_ascii=False).encode()
 
 
 def _money(value: Decimal | None) -> str | None:

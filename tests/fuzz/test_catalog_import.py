@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from companion.catalog.model import Catalog
-from companion.catalog.store import load_catalog, save_catalog
+from companion.catalog.store import load_catalog, load_index, save_catalog
 from companion.catalog.validate import CatalogError, parse_catalog
 from companion.storage.db import connect
-from companion.tracking.matcher import PartnerIndex
+from companion.tracking.matcher import export_index
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "match.json"
 BASE: dict[str, Any] = json.loads(VECTORS.read_text(encoding="utf-8"))["catalog"]
@@ -160,7 +160,12 @@ def assert_clear_outcome(document: bytes) -> None:
     stored = load_catalog(conn)
     assert stored is not None
     assert stored.catalog == catalog
-    json.dumps(PartnerIndex(stored.catalog, stored.version).export())
+    index = load_index(conn, lambda: conn)
+    assert index is not None
+    for host, partner_id in index.hosts.items():
+        assert partner_id is None or index.locate_host(host) == (partner_id, host)
+    (served,) = conn.execute("SELECT partner_index FROM catalog_index").fetchone()
+    assert json.loads(served) == export_index(catalog, stored.version)
 
 
 FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from companion.catalog.store import load_catalog, save_catalog
+from companion.catalog.store import load_index, save_catalog
 from companion.catalog.validate import parse_catalog
 from companion.config import data_dir
 from companion.http.state import CompanionState
 from companion.server import create_app
-from companion.tracking.matcher import PartnerIndex
 from tests.conftest import free_port
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "match.json"
@@ -31,10 +30,10 @@ def state(vectors: dict[str, Any]) -> Iterator[CompanionState]:
     port = free_port()
     opened = CompanionState.open(home, port)
     version = save_catalog(opened.conn, parse_catalog(json.dumps(vectors["catalog"])), "test")
-    stored = load_catalog(opened.conn)
-    assert stored is not None
-    assert stored.version == version
-    opened.index = PartnerIndex(stored.catalog, stored.version)
+    index = load_index(opened.conn, opened.readers)
+    assert index is not None
+    assert index.version == version
+    opened.index = index
     yield opened
     opened.close()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from companion.catalog.store import load_catalog, save_catalog
+from companion.catalog.store import load_index, save_catalog
 from companion.catalog.validate import parse_catalog
 from companion.clock import iso
 from companion.ledger.backup import Backup, Restored, restore
@@ -75,9 +75,9 @@ CATALOG: dict[str, Any] = {
 
 def use_catalog(conn: sqlite3.Connection, catalog: dict[str, Any] | None = None) -> PartnerIndex:
     save_catalog(conn, parse_catalog(json.dumps(catalog or CATALOG)), "test")
-    stored = load_catalog(conn)
-    assert stored is not None
-    return PartnerIndex(stored.catalog, stored.version)
+    index = load_index(conn, lambda: conn)
+    assert index is not None
+    return index
 
 
 def click(
@@ -146,7 +146,8 @@ def seed_purchases(
     """``count`` purchases across every partner and offer of ``index``, one every ``step`` from
     ``start``: every other one with an order, a third of those confirmed, some credited or
     declined, a few added by hand. Deterministic, so two runs store the same log."""
-    offers = [(p, view) for p in index.partners.values() for view in index.offers[p.id]]
+    partners = [index.partner(partner_id) for partner_id in index.categories]
+    offers = [(p, view) for p in partners if p is not None for view in index.offers(p.id)]
     clicks: list[dict[str, Any]] = []
     orders: list[dict[str, Any]] = []
     for number in range(count):

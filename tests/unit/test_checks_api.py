@@ -25,7 +25,7 @@ def known_extensions(state: CompanionState, vectors: dict[str, Any]) -> None:
         **vectors["catalog"],
         "extensions": {"ad_blockers": [UBLOCK], "rivals": [{"name": "LetyShops"}]},
     }
-    state.index = PartnerIndex(parse_catalog(json.dumps(document)), "with-extensions")
+    state.index = PartnerIndex.from_catalog(parse_catalog(json.dumps(document)), "with-extensions")
 
 
 def clean_facts(**changes: Any) -> dict[str, Any]:

@@ -9,14 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from companion.catalog.model import KnownExtensions
 from companion.catalog.store import version_of
 from companion.catalog.validate import parse_catalog
-from companion.tracking.matcher import PartnerIndex
+from companion.tracking.hosts import parse_http_url
+from companion.tracking.matcher import PartnerIndex, export_index
 from tests.unit.conftest import VECTORS
 
 DOCUMENT = json.loads(VECTORS.read_text(encoding="utf-8"))
 CATALOG = parse_catalog(json.dumps(DOCUMENT["catalog"]))
-INDEX = PartnerIndex(CATALOG, version_of(CATALOG))
+INDEX = PartnerIndex.from_catalog(CATALOG, version_of(CATALOG))
 
 
 @pytest.mark.parametrize("case", DOCUMENT["cases"], ids=[c["why"] for c in DOCUMENT["cases"]])
@@ -27,18 +29,19 @@ def test_vector(case: dict[str, Any]) -> None:
 
 def test_exported_index_is_the_vectors_index() -> None:
     # The extension's tests read the index from the vectors file; it must be what we export.
-    assert INDEX.export() == DOCUMENT["index"], "run: .venv/bin/python -m tests.vectors.regenerate"
+    exported = export_index(CATALOG, INDEX.version)
+    assert exported == DOCUMENT["index"], "run: .venv/bin/python -m tests.vectors.regenerate"
 
 
 def test_offers_best_first() -> None:
-    assert [view.program for view in INDEX.offers["shop"]] == ["beta", "alpha"]
+    assert [view.program for view in INDEX.offers("shop")] == ["beta", "alpha"]
     # percent before fixed amount, whatever the numbers
-    assert [view.program for view in INDEX.offers["shop_travel"]] == ["beta", "alpha"]
+    assert [view.program for view in INDEX.offers("shop_travel")] == ["beta", "alpha"]
 
 
 def test_offer_window_falls_back_to_the_program() -> None:
-    assert INDEX.offers["aliexpress"][0].confirmation_days == 50
-    assert INDEX.offers["shop"][1].confirmation_days == 90
+    assert INDEX.offers("aliexpress")[0].confirmation_days == 50
+    assert INDEX.offers("shop")[1].confirmation_days == 90
 
 
 LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
@@ -61,3 +64,92 @@ def test_no_label_prefix_lookalike_matches(prefix: str, domain: str) -> None:
 @given(st.text(max_size=60))
 def test_any_text_is_answered_without_error(text: str) -> None:
     INDEX.match_url(text)
+
+
+def _slow_path(index: PartnerIndex, url: str) -> tuple[str, str] | None:
+    """What :meth:`PartnerIndex.locate` must answer: the full parser, then the walk."""
+    try:
+        host = parse_http_url(url).host
+    except ValueError:
+        return None
+    return index.locate_host(host)
+
+
+# URLs near the everyday shape and just off it: what the fast path must take, or hand over.
+URL_PIECES = st.lists(
+    st.sampled_from(
+        [
+            "http://", "https://", "HTTPS://", "http:/", "http:\\\\", " https://", "https:",
+            "shop.example", "aliexpress.com", "store.co.uk", "seller.shop.example", "www.",
+            "m.", "SHOP", ".", "..", "-", "1", "0x7f", "127.0.0.1", "xn--80ak6aa92e", "ырф",
+            "@", ":", ":443", ":8080", ":99999", "%2e", "%41", "\\", "/", "?", "#", "\t", "\n",
+            " ", "[::1]", "evil.test", "a", "com", "example",
+        ]
+    ),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@given(URL_PIECES)
+def test_the_everyday_url_path_agrees_with_the_full_parser(url: str) -> None:
+    assert INDEX.locate(url) == _slow_path(INDEX, url)
+
+
+@pytest.mark.parametrize(
+    ("url", "partner"),
+    [
+        ("https://shop.example", "shop"),
+        ("https://shop.example?q=1", "shop"),
+        ("https://shop.example#top", "shop"),
+        ("https://www.store.co.uk/basket", "ukstore"),
+        ("https://seller.shop.example/", None),
+        ("https://deep.seller.shop.example/", None),
+        ("https://shop.example./", "shop"),
+        ("https://shop..example/", None),
+        ("https://.shop.example/", None),  # an empty label: refused by the full parser
+        ("https://evil.test#@shop.example/", None),
+        ("https://evil.test\\@shop.example/", None),
+        ("https://x@shop.example/", "shop"),
+        ("https://shop.example:8443/", "shop"),
+        ("https://SHOP.example/", "shop"),
+        ("https://example/", None),
+        ("https://1.2.3.4/", None),
+    ],
+)
+def test_locate(url: str, partner: str | None) -> None:
+    found = INDEX.locate(url)
+    assert (found[0] if found else None) == partner
+    assert found == _slow_path(INDEX, url)
+
+
+def _naive(hosts: dict[str, str | None], host: str) -> tuple[str, str] | None:
+    """The rule as first written: every parent, most specific first; the first key decides."""
+    labels = host.split(".")
+    for position in range(len(labels)):
+        candidate = ".".join(labels[position:])
+        if candidate in hosts:
+            value = hosts[candidate]
+            return None if value is None else (value, candidate)
+    return None
+
+
+NAME = st.lists(st.sampled_from(["a", "b", "shop", "co", "uk", "com"]), min_size=2, max_size=5)
+
+
+@given(
+    st.dictionaries(NAME.map(".".join), st.sampled_from(["p1", "p2", None]), max_size=12),
+    st.lists(st.sampled_from(["a", "b", "www", "shop", "co", "uk", "com"]), min_size=1, max_size=6),
+)
+def test_the_walk_finds_what_every_parent_would(
+    hosts: dict[str, str | None], labels: list[str]
+) -> None:
+    index = PartnerIndex(
+        "walk",
+        programs=[],
+        extensions=KnownExtensions(),
+        hosts=hosts,
+        categories={},
+        source=lambda _: None,
+    )
+    host = ".".join(labels)
+    assert index.locate_host(host) == _naive(hosts, host)

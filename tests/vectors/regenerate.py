@@ -8,14 +8,14 @@ from pathlib import Path
 
 from companion.catalog.store import version_of
 from companion.catalog.validate import parse_catalog
-from companion.tracking.matcher import PartnerIndex
+from companion.tracking.matcher import export_index
 
 VECTORS = Path(__file__).with_name("match.json")
 
 
 def build_index(document: dict) -> dict:
     catalog = parse_catalog(json.dumps(document["catalog"]))
-    return PartnerIndex(catalog, version_of(catalog)).export()
+    return export_index(catalog, version_of(catalog))
 
 
 def main() -> None:

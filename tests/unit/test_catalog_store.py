@@ -1,0 +1,103 @@
+"""The stored catalog as the running companion reads it: split at import, an index over the host
+table, partner records read when a match needs them, and the exported index sent in pieces."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from companion.catalog.store import load_catalog, load_index, save_catalog, version_of
+from companion.catalog.validate import parse_catalog
+from companion.http import api
+from companion.http.state import CompanionState
+from companion.storage.db import Readers, connect
+from companion.storage.migrations import MIGRATIONS
+from companion.tracking.matcher import PartnerIndex, export_index
+from tests.unit.test_catalog import GOOD
+
+
+def test_the_index_from_the_database_answers_as_the_one_from_memory(
+    tmp_path: Path, vectors: dict[str, Any]
+) -> None:
+    catalog = parse_catalog(json.dumps(vectors["catalog"]))
+    conn = connect(tmp_path / "c.sqlite3")
+    version = save_catalog(conn, catalog, "test")
+    stored = load_index(conn, Readers(tmp_path / "c.sqlite3"))
+    assert stored is not None
+    held = PartnerIndex.from_catalog(catalog, version)
+    assert stored.hosts == held.hosts
+    assert stored.categories == held.categories
+    assert stored.programs == held.programs
+    assert stored.extensions == held.extensions
+    for case in vectors["cases"]:
+        assert stored.match_url(case["url"]) == held.match_url(case["url"]), case["url"]
+
+
+def test_a_record_of_a_newer_catalog_is_no_partner_until_the_index_is_swapped(
+    tmp_path: Path,
+) -> None:
+    conn = connect(tmp_path / "c.sqlite3")
+    save_catalog(conn, parse_catalog(json.dumps(GOOD)), "first")
+    old = load_index(conn, lambda: conn)
+    assert old is not None
+    renamed = copy.deepcopy(GOOD)
+    renamed["partners"][0]["name"] = "Ozon Global"
+    save_catalog(conn, parse_catalog(json.dumps(renamed)), "second")
+
+    # The old index's host table still says ozon.ru, but it never shows the new record as its own.
+    assert old.match_url("https://www.ozon.ru/") is None
+    new = load_index(conn, lambda: conn)
+    assert new is not None
+    found = new.match_url("https://www.ozon.ru/")
+    assert found is not None
+    assert found.partner.name == "Ozon Global"
+
+
+def test_a_catalog_stored_before_the_split_is_split_on_the_next_start(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    catalog = parse_catalog(json.dumps(GOOD))
+    # A database as companions before migration 4 left it: the catalog only as a document.
+    old = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        old.executescript(script)
+    old.execute("PRAGMA user_version = 3")
+    old.execute(
+        "INSERT INTO catalog (id, version, imported_at, source, document) VALUES (1, ?, ?, ?, ?)",
+        (version_of(catalog), "2026-01-01T00:00:00.000Z", "old", catalog.model_dump_json()),
+    )
+    old.commit()
+    old.close()
+
+    conn = connect(path)
+    index = load_index(conn, lambda: conn)
+    assert index is not None
+    assert index.version == version_of(catalog)
+    found = index.match_url("https://m.ozon.ru/basket")
+    assert found is not None
+    assert found.partner.id == "ozon"
+    stored = load_catalog(conn)
+    assert stored is not None
+    assert stored.source == "old"
+
+
+async def test_the_exported_index_is_sent_in_pieces(
+    client: TestClient,
+    state: CompanionState,
+    auth: dict[str, str],
+    vectors: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(api, "INDEX_CHUNK", 100)
+    response = await client.get("/api/v1/partners/index", headers=auth)
+    assert response.status == 200
+    body = await response.read()
+    assert int(response.headers["Content-Length"]) == len(body) > 1000
+    catalog = parse_catalog(json.dumps(vectors["catalog"]))
+    assert json.loads(body) == export_index(catalog, state.index.version)
+    assert response.headers["ETag"] == f'"{state.index.version}"'
