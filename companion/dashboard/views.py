@@ -45,6 +45,7 @@ from companion.ledger.orders import (
     iter_records,
     mark,
     purchase_page,
+    stores_in_log,
 )
 from companion.ledger.rules import LEDGER_STATES, Action, LedgerState, local_date
 from companion.ledger.totals import Totals, ledger_totals
@@ -275,7 +276,7 @@ async def log_page(request: web.Request, visit: Visit) -> web.StreamResponse:
         return _message(request, visit.lang, 400, "bad_filter", "bad_filter_text")
     state = request.app[STATE]
     records, cursor = await state.db(purchase_page, _ledger(request), filt, PAGE_SIZE, before)
-    index = state.index
+    stores = await state.db(stores_in_log)
     return _render(
         request,
         "log.html",
@@ -285,8 +286,8 @@ async def log_page(request: web.Request, visit: Visit) -> web.StreamResponse:
         records=records,
         filters={key: request.query.get(key, "") for key in _FILTER_KEYS},
         filtered=any(request.query.get(key) for key in _FILTER_KEYS),
-        stores=sorted((p.id, p.name) for p in index.partners.values()),
-        programs=[(p.id, p.name) for p in index.programs.values()],
+        stores=stores,
+        programs=[(p.id, p.name) for p in state.index.programs.values()],
         states=LEDGER_STATES,
         older=None if cursor is None else "?" + _query_of(request, before=cursor),
         newest="?" + _query_of(request) if before else None,

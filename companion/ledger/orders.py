@@ -302,6 +302,43 @@ def get_record(conn: sqlite3.Connection, ledger: Ledger, record_id: str) -> dict
     return None if row is None else _record(row, ledger, _CapShares(conn, ledger))
 
 
+# The stores in the log: each partner id among the clicks, found by skipping down
+# clicks_by_partner from one id to the next (a few probes per store, however many clicks it has),
+# with the name its newest click recorded; and the stores of orders added by hand, with the name
+# of the newest (SQLite takes the bare column from the row that max() picks).
+_CLICK_STORES = """
+WITH RECURSIVE ids(id) AS (
+    SELECT min(partner_id) FROM clicks
+    UNION ALL
+    SELECT (SELECT min(partner_id) FROM clicks WHERE partner_id > ids.id) FROM ids
+    WHERE ids.id IS NOT NULL
+)
+SELECT id, (SELECT partner_name FROM clicks WHERE partner_id = ids.id
+            ORDER BY created_at DESC, click_id DESC LIMIT 1) AS name,
+       (SELECT max(created_at) FROM clicks WHERE partner_id = ids.id) AS at
+FROM ids WHERE id IS NOT NULL
+"""
+_MANUAL_STORES = """
+SELECT partner_id AS id, partner_name AS name, max(ordered_at) AS at
+FROM orders WHERE click_id IS NULL GROUP BY partner_id
+"""
+
+
+def stores_in_log(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(partner id, name) of every store the log has a record of, by name: what the log's store
+    filter offers. The name is the one the newest record gave (a store may have been renamed)."""
+    newest: dict[str, tuple[str, str]] = {}
+    for query in (_CLICK_STORES, _MANUAL_STORES):
+        for row in conn.execute(query):
+            known = newest.get(row["id"])
+            if known is None or row["at"] > known[0]:
+                newest[row["id"]] = (row["at"], row["name"])
+    return sorted(
+        ((partner_id, name) for partner_id, (_, name) in newest.items()),
+        key=lambda store: (store[1].casefold(), store[0]),
+    )
+
+
 # Every order with what its click knows, for the arithmetic over many orders at once.
 ORDERS_SELECT = """
 SELECT o.id AS order_row, o.click_id AS click_id,

@@ -259,6 +259,18 @@ async def test_exports(client: TestClient, ledger_state: CompanionState) -> None
 
 async def test_totals(client: TestClient, ledger_state: CompanionState) -> None:
     seed_purchases(ledger_state.conn, ledger_state.index, 200)
+    # Every other seeded purchase has an order, so which offers get one depends on the order of
+    # the catalog's offers: make sure both programs have orders.
+    add_order(
+        ledger_state.conn,
+        Ledger(ledger_state.index, now()),
+        partner="shop",
+        program="plain",
+        amount=Decimal("999"),
+        currency="RUB",
+        ordered_at=now() - timedelta(days=2),
+        order_id="PLAIN-1",
+    )
     await log_in(client, ledger_state)
     text = await (await client.get("/totals")).text()
     assert text.count('<svg class="chart"') == 2 + 2  # two programs, stores, categories
@@ -333,3 +345,34 @@ def test_chart_bars_scale_to_the_largest_value_or_the_cap() -> None:
         float(h) for h in re.findall(r'<rect class="bar-expected"[^>]* height="([\d.]+)"', svg)
     ]
     assert heights[0] == pytest.approx(charts.BAR_AREA_HEIGHT / 2)
+
+
+def store_options(page: str) -> list[tuple[str, str, bool]]:
+    """The log's store filter: (value, name, selected) of each store offered."""
+    found = re.search(r'<select name="store".*?</select>', page, re.S)
+    assert found is not None
+    return [
+        (value, name, bool(selected))
+        for value, selected, name in re.findall(
+            r'<option value="([^"]+)"\s*(selected)?>([^<]*)</option>', found.group(0)
+        )
+    ]
+
+
+async def test_the_store_filter_offers_the_stores_in_the_log(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    """Not every store of the catalog (tens of thousands in a big one): those the shopper has
+    a record of."""
+    await log_in(client, ledger_state)
+    assert store_options(await (await client.get("/")).text()) == []
+    click(
+        ledger_state.conn,
+        ledger_state.index,
+        "2026-02-01T09:00:00.000Z",
+        "https://aliexpress.com/x",
+    )
+    add(ledger_state)  # Demo Shop, by hand
+    page = await (await client.get("/?store=shop")).text()
+    assert store_options(page) == [("aliexpress", "AliExpress", False), ("shop", "Demo Shop", True)]
+    assert page.count('data-testid="purchase"') == 1

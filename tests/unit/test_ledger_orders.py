@@ -402,3 +402,24 @@ def test_the_log_query_walks_indexes(conn: sqlite3.Connection, ledger: Ledger) -
             for step in plan
         ), plan
         assert any("orders_manual_by_time" in step for step in plan), plan
+
+
+def test_the_stores_in_the_log(
+    conn: sqlite3.Connection, index: PartnerIndex, ledger: Ledger
+) -> None:
+    """What the store filter offers: the stores the log has records of (not the whole catalog),
+    by name, each with the name its newest record gave."""
+    from companion.ledger.orders import stores_in_log
+
+    assert stores_in_log(conn) == []
+    click(conn, index, "2026-01-05T09:00:00.000Z", "https://aliexpress.com/x")
+    old = click(conn, index, "2026-01-01T09:00:00.000Z")
+    conn.execute("UPDATE clicks SET partner_name = 'Old Name' WHERE click_id = ?", (old,))
+    click(conn, index, "2026-01-02T09:00:00.000Z")
+    assert stores_in_log(conn) == [("aliexpress", "AliExpress"), ("shop", "Demo Shop")]
+    manual(conn, ledger, "T-1", partner="trips", program="mts")
+    assert stores_in_log(conn) == [
+        ("aliexpress", "AliExpress"),
+        ("shop", "Demo Shop"),
+        ("trips", "Trips"),
+    ]
