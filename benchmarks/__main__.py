@@ -1,4 +1,4 @@
-"""``python -m benchmarks [matching] [ingest]``: run the named groups (all by default)."""
+"""``python -m benchmarks [matching] [ingest] [dashboard]``: run the named groups (all by default)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import os
 import platform
 import time
 
-from benchmarks import ingest, matching
+from benchmarks import dashboard, ingest, matching
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("groups", nargs="*", choices=["matching", "ingest", []], default=[])
+    parser.add_argument(
+        "groups", nargs="*", choices=["matching", "ingest", "dashboard", []], default=[]
+    )
     parser.add_argument(
         "--duration",
         type=float,
@@ -20,7 +22,7 @@ def main() -> None:
         help="seconds of steady load per server in the HTTP matching benchmark (default 30)",
     )
     args = parser.parse_args()
-    groups = args.groups or ["matching", "ingest"]
+    groups = args.groups or ["matching", "ingest", "dashboard"]
     print(
         f"Cashback Guard benchmarks, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}\n",
@@ -29,7 +31,12 @@ def main() -> None:
     for group in groups:
         began = time.perf_counter()
         load_before = os.getloadavg()[0]
-        output = matching.run(args.duration) if group == "matching" else ingest.run()
+        if group == "matching":
+            output = matching.run(args.duration)
+        elif group == "ingest":
+            output = ingest.run()
+        else:
+            output = dashboard.run()
         print(output, flush=True)
         # Other work on the machine moves every figure: a load well over 1 means rerun.
         print(

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
+from time import perf_counter
 from typing import IO, Any
 from urllib.parse import urlencode
 
@@ -172,6 +173,7 @@ def _page(view: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Let ``view`` run only inside a session; for a POST, only from the dashboard itself."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
+        began = perf_counter()
         lang = _language(request)
         token = request.cookies.get(_cookie_name(request))
         state = request.app[STATE]
@@ -183,7 +185,13 @@ def _page(view: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
             csrf = form.get("csrf")
             if not (_same_origin(request) and isinstance(csrf, str) and session.csrf_matches(csrf)):
                 return _message(request, lang, 403, "refused", "refused_text")
-        return await view(request, Visit(session, lang, translator(lang)))
+        response = await view(request, Visit(session, lang, translator(lang)))
+        if not response.prepared:
+            # The page's own time in the companion: the session, the database work and the
+            # rendering; not reading the request or writing the answer (an export is streamed
+            # as it is made, so it has none).
+            response.headers["Server-Timing"] = f"page;dur={(perf_counter() - began) * 1000:.1f}"
+        return response
 
     return guarded
 

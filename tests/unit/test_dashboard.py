@@ -376,3 +376,13 @@ async def test_the_store_filter_offers_the_stores_in_the_log(
     page = await (await client.get("/?store=shop")).text()
     assert store_options(page) == [("aliexpress", "AliExpress", False), ("shop", "Demo Shop", True)]
     assert page.count('data-testid="purchase"') == 1
+
+
+async def test_pages_say_how_long_the_companion_took(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    add(ledger_state)
+    await log_in(client, ledger_state)
+    for path in ("/", "/?q=APP", "/totals", "/purchases/o1"):
+        response = await client.get(path)
+        assert re.fullmatch(r"page;dur=\d+\.\d", response.headers["Server-Timing"]), path
