@@ -162,6 +162,13 @@ _FROM: dict[Arm, str] = {
     # pick for a store filter (every order of the store by the unique key, then a sort).
     "manual": "orders AS o INDEXED BY orders_manual_by_time",
 }
+# A search tests every click it walks past, so it walks the index that holds what it tests
+# (the text, the store, the program): a look at each entry there, where down clicks_by_partner or
+# clicks_by_program it would read each row, and a store or program may be most of the log.
+_FROM_SEARCHED = (
+    "clicks AS c INDEXED BY clicks_by_time_searched"
+    " LEFT JOIN orders AS o ON o.click_id = c.click_id"
+)
 _BASE: dict[Arm, str] = {"click": "1", "manual": "o.click_id IS NULL"}
 _SEARCHED = (
     "click_id",
@@ -172,6 +179,18 @@ _SEARCHED = (
     "landing_url",
     "order_id",
     "order_url",
+)
+# The searched columns of the click itself in one text, exactly as the index
+# clicks_by_time_searched holds it (migration 5), so that SQLite reads it from the index; and
+# the clicks one of whose orders matches.
+_CLICK_TEXT = (
+    "(c.click_id || ' ' || c.partner_id || ' ' || c.partner_name || ' ' || c.program_name"
+    " || ' ' || c.target_url || ' ' || coalesce(c.landing_url, ''))"
+)
+_LIKE = "LIKE :search ESCAPE '\\'"
+_CLICKS_WITH_MATCHING_ORDER = (
+    "SELECT m.click_id FROM orders AS m WHERE m.click_id IS NOT NULL AND"
+    " (m.order_id LIKE :search ESCAPE '\\' OR m.url LIKE :search ESCAPE '\\')"
 )
 _UNMARKED = "o.declined_on IS NULL AND o.credited_on IS NULL AND o.confirmed_on IS NULL"
 # SQL's first cut at the time-dependent states. An order becomes overdue when its program's
@@ -202,8 +221,17 @@ def _conditions(arm: Arm, filt: LogFilter, after: Cursor | None) -> list[str]:
     if filt.until is not None:
         terms.append(f"{expr['sort_at']} < :until")
     if filt.search:
+        if arm == "click":
+            # A search walks the whole log when few records match. This first term lets
+            # nearly every click go on what the index holds: its text matches (a superset of
+            # its columns matching one by one), or one of its orders does (a probe into a set
+            # made once). It needs no order row, so SQLite tests it before joining the click's
+            # orders; the exact term below keeps the rows that match themselves.
+            terms.append(
+                f"({_CLICK_TEXT} {_LIKE} OR c.click_id IN ({_CLICKS_WITH_MATCHING_ORDER}))"
+            )
         columns = [expr[name] for name in _SEARCHED if expr[name] != "NULL"]
-        terms.append("(" + " OR ".join(f"{c} LIKE :search ESCAPE '\\'" for c in columns) + ")")
+        terms.append("(" + " OR ".join(f"{c} {_LIKE}" for c in columns) + ")")
     if filt.state is not None:
         window = f"json_extract({expr['offer']}, '$.confirmation_days')"
         terms.append(_STATE_SQL[filt.state].format(status=expr["status"], window=window))
@@ -216,20 +244,26 @@ def _conditions(arm: Arm, filt: LogFilter, after: Cursor | None) -> list[str]:
     return terms
 
 
-def _select(arm: Arm, terms: list[str]) -> str:
+def _select(arm: Arm, terms: list[str], searched: bool = False) -> str:
     columns = ", ".join(f"{expr} AS {name}" for name, expr in _EXPR[arm].items())
-    return f"SELECT {columns} FROM {_FROM[arm]} WHERE {' AND '.join(terms)}"  # noqa: S608
+    source = _FROM_SEARCHED if searched and arm == "click" else _FROM[arm]
+    return f"SELECT {columns} FROM {source} WHERE {' AND '.join(terms)}"  # noqa: S608
+
+
+def _log_sql(filt: LogFilter, after: Cursor | None) -> str:
+    """The log's query: both arms, merged newest first."""
+    return (
+        _select("click", _conditions("click", filt, after), searched=bool(filt.search))
+        + " UNION ALL "
+        + _select("manual", _conditions("manual", filt, after))
+        + " ORDER BY sort_at DESC, sort_click DESC, sort_order DESC LIMIT :limit"
+    )
 
 
 def _fetch(
     conn: sqlite3.Connection, ledger: Ledger, filt: LogFilter, after: Cursor | None, limit: int
 ) -> list[sqlite3.Row]:
-    sql = (
-        _select("click", _conditions("click", filt, after))
-        + " UNION ALL "
-        + _select("manual", _conditions("manual", filt, after))
-        + " ORDER BY sort_at DESC, sort_click DESC, sort_order DESC LIMIT :limit"
-    )
+    sql = _log_sql(filt, after)
     params: dict[str, Any] = {
         "store": filt.store,
         "program": filt.program,
@@ -362,38 +396,77 @@ def offer_of(snapshot: str) -> dict[str, Any]:
 
 
 def facts_of(row: sqlite3.Row, offer: dict[str, Any]) -> rules.OrderFacts:
+    return order_facts(
+        offer,
+        row["ordered_at"],
+        row["order_amount"],
+        row["order_currency"],
+        row["confirmed_on"],
+        row["confirmed_cashback"],
+        row["credited_on"],
+        row["declined_on"],
+    )
+
+
+def order_facts(
+    offer: dict[str, Any],
+    ordered_at: str,
+    amount: str | None,
+    currency: str | None,
+    confirmed_on: str | None,
+    confirmed_cashback: str | None,
+    credited_on: str | None,
+    declined_on: str | None,
+) -> rules.OrderFacts:
+    """An order's facts from its stored columns and its offer snapshot."""
     return rules.OrderFacts(
-        ordered_at=parse(row["ordered_at"]),
-        amount=_decimal(row["order_amount"]),
-        currency=row["order_currency"],
+        ordered_at=parse(ordered_at),
+        amount=_decimal(amount),
+        currency=currency,
         rate_percent=_decimal(offer.get("rate_percent")),
         fixed_amount=_decimal(offer.get("fixed_amount")),
         window_days=int(offer["confirmation_days"]),
-        confirmed_on=_date(row["confirmed_on"]),
-        confirmed_cashback=_decimal(row["confirmed_cashback"]),
-        credited_on=_date(row["credited_on"]),
-        declined_on=_date(row["declined_on"]),
+        confirmed_on=_date(confirmed_on),
+        confirmed_cashback=_decimal(confirmed_cashback),
+        credited_on=_date(credited_on),
+        declined_on=_date(declined_on),
     )
+
+
+# An order confirmed and not declined, as the cap sees it: its row, program, time of order
+# (the tiebreak within a day), facts and program rules.
+CapEntry = tuple[int, str, str, rules.OrderFacts, ProgramRules]
 
 
 def cap_shares(ledger: Ledger, rows: list[sqlite3.Row]) -> dict[int, Decimal]:
     """Each confirmed order's share of its month's cap, program by program."""
-    competing: dict[str, list[rules.Confirmed]] = {}
-    caps: dict[str, Decimal | None] = {}
+    entries: list[CapEntry] = []
     for row in rows:
         if row["confirmed_on"] is None or row["declined_on"] is not None:
             continue
         offer = offer_of(row["offer"])
         program_rules = ledger.rules_for(row["program_id"], offer)
-        basis = rules.cap_basis(facts_of(row, offer), program_rules)
-        if basis is None:
+        facts = facts_of(row, offer)
+        entries.append(
+            (row["order_row"], row["program_id"], row["ordered_at"], facts, program_rules)
+        )
+    return allocate_shares(entries)
+
+
+def allocate_shares(confirmed: list[CapEntry]) -> dict[int, Decimal]:
+    """Each order's share of its month's cap, program by program (see :data:`CapEntry`)."""
+    competing: dict[str, list[rules.Confirmed]] = {}
+    caps: dict[str, Decimal | None] = {}
+    for order, program_id, ordered_at, facts, program_rules in confirmed:
+        basis = rules.cap_basis(facts, program_rules)
+        if basis is None or facts.confirmed_on is None:
             continue
-        caps[row["program_id"]] = program_rules.monthly_cap
-        competing.setdefault(row["program_id"], []).append(
+        caps[program_id] = program_rules.monthly_cap
+        competing.setdefault(program_id, []).append(
             rules.Confirmed(
-                key=row["order_row"],
-                confirmed_on=date.fromisoformat(row["confirmed_on"]),
-                tiebreak=(row["ordered_at"], row["order_row"]),
+                key=order,
+                confirmed_on=facts.confirmed_on,
+                tiebreak=(ordered_at, order),
                 cashback=basis,
             )
         )
@@ -404,24 +477,73 @@ def cap_shares(ledger: Ledger, rows: list[sqlite3.Row]) -> dict[int, Decimal]:
 
 
 class _CapShares:
-    """Cap shares, a month of confirmations at a time, loaded when a record first needs them."""
+    """Each confirmed order's share of its month's cap. Without a cap an order is paid its whole
+    basis (what :func:`rules.allocate_cap` pays it); with one, a program's month of
+    confirmations is loaded when a record first needs it."""
 
     def __init__(self, conn: sqlite3.Connection, ledger: Ledger) -> None:
         self.conn = conn
         self.ledger = ledger
-        self.months: dict[str, dict[int, Decimal]] = {}
+        self.months: dict[tuple[str, str], dict[int, Decimal]] = {}
 
-    def share(self, order: int, confirmed_on: str) -> Decimal | None:
-        month = confirmed_on[:7]
-        if month not in self.months:
-            first = date.fromisoformat(f"{month}-01")
+    def share(
+        self,
+        order: int,
+        confirmed_on: str,
+        program_id: str,
+        facts: rules.OrderFacts,
+        program_rules: ProgramRules,
+    ) -> Decimal | None:
+        if program_rules.monthly_cap is None:
+            return rules.cap_basis(facts, program_rules)
+        key = (confirmed_on[:7], program_id)
+        if key not in self.months:
+            first = date.fromisoformat(f"{key[0]}-01")
             following = rules.payout_date(first, 1)
-            rows = self.conn.execute(
-                ORDERS_SELECT + " WHERE o.confirmed_on >= ? AND o.confirmed_on < ?",
-                (first.isoformat(), following.isoformat()),
-            ).fetchall()
-            self.months[month] = cap_shares(self.ledger, rows)
-        return self.months[month].get(order)
+            cursor = self.conn.cursor()
+            cursor.row_factory = None  # plain tuples: a month may hold thousands
+            entries: list[CapEntry] = []
+            for (
+                row,
+                ordered_at,
+                amount,
+                currency,
+                confirmed,
+                cashback,
+                credited_on,
+                text,
+            ) in cursor.execute(_CAP_MONTH, (first.isoformat(), following.isoformat(), program_id)):
+                offer = offer_of(text)
+                entries.append(
+                    (
+                        row,
+                        program_id,
+                        ordered_at,
+                        order_facts(
+                            offer,
+                            ordered_at,
+                            amount,
+                            currency,
+                            confirmed,
+                            cashback,
+                            credited_on,
+                            None,
+                        ),
+                        self.ledger.rules_for(program_id, offer),
+                    )
+                )
+            self.months[key] = allocate_shares(entries)
+        return self.months[key].get(order)
+
+
+# One program's orders confirmed in one month and not declined: what competes for its cap.
+_CAP_MONTH = """
+SELECT o.id, o.ordered_at, o.amount, o.currency, o.confirmed_on, o.confirmed_cashback,
+       o.credited_on, COALESCE(c.offer, o.offer)
+FROM orders AS o LEFT JOIN clicks AS c ON c.click_id = o.click_id
+WHERE o.confirmed_on >= ? AND o.confirmed_on < ? AND o.declined_on IS NULL
+  AND COALESCE(c.program_id, o.program_id) = ?
+"""
 
 
 def _record(row: sqlite3.Row, ledger: Ledger, caps: _CapShares) -> dict[str, Any]:
@@ -461,7 +583,11 @@ def _record(row: sqlite3.Row, ledger: Ledger, caps: _CapShares) -> dict[str, Any
         return record
     facts = facts_of(row, offer)
     confirmed = row["confirmed_on"] is not None and row["declined_on"] is None
-    share = caps.share(order, row["confirmed_on"]) if confirmed else None
+    share = (
+        caps.share(order, row["confirmed_on"], row["program_id"], facts, program_rules)
+        if confirmed
+        else None
+    )
     assessed = rules.assess(facts, program_rules, ledger.now, share)
     record.update(
         ledger_state=assessed.state,

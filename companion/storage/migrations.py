@@ -142,4 +142,23 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX catalog_partners_categories ON catalog_partners (id, category)
     """,
+    # 5: the log at size (companion/ledger/orders.py). The walk of the clicks by time also holds
+    # each click's status, store, program and the text a search looks in (the same expression
+    # as orders.py's _CLICK_TEXT, so SQLite reads it from the index): a search, or a state
+    # filter that few records pass, reads the index alone and fetches only the rows that pass.
+    # It takes the place of clicks_by_time, whose columns it begins with. Ascending, unlike
+    # that one: a new click goes at its end, which keeps its pages full (half the size), and
+    # SQLite walks it backwards for newest first.
+    """
+    DROP INDEX clicks_by_time;
+    CREATE INDEX clicks_by_time_searched ON clicks (
+        created_at,
+        click_id,
+        status,
+        partner_id,
+        program_id,
+        (click_id || ' ' || partner_id || ' ' || partner_name || ' ' || program_name || ' '
+            || target_url || ' ' || coalesce(landing_url, ''))
+    )
+    """,
 ]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -404,6 +405,133 @@ def test_the_log_query_walks_indexes(conn: sqlite3.Connection, ledger: Ledger) -
         assert any("orders_manual_by_time" in step for step in plan), plan
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+SEARCHED = (
+    "click_id",
+    "partner",
+    "partner_name",
+    "program_name",
+    "target_url",
+    "landing_url",
+    "order_id",
+    "order_url",
+)
+
+
+def matches(record: dict[str, Any], term: str) -> bool:
+    """What a search means: one of the searched fields holds the term, ASCII letters in any
+    case (SQLite's LIKE)."""
+    wanted = term.translate(_ASCII_LOWER)
+    return any(
+        wanted in str(record[field]).translate(_ASCII_LOWER)
+        for field in SEARCHED
+        if record[field] is not None
+    )
+
+
+def test_a_search_finds_the_records_one_of_whose_fields_holds_it(
+    conn: sqlite3.Connection, index: PartnerIndex, ledger: Ledger
+) -> None:
+    seed_purchases(conn, index, 400, start=datetime(2025, 6, 1, tzinfo=UTC))
+    # One click with two orders, only one of them matching "TWIN-A".
+    twice = click(conn, index, "2026-03-01T09:00:00.000Z")
+    order(conn, twice, "2026-03-01T09:10:00Z", order_id="TWIN-A")
+    order(conn, twice, "2026-03-01T09:20:00Z", order_id="TWIN-B")
+    landing(conn, twice, "2026-03-01T09:01:00Z")
+    manual(conn, ledger, "BY-HAND-7")
+    everything = list(iter_records(conn, ledger, LogFilter()))
+    terms = [
+        "TWIN-A", "twin", "S-1", "s-17", "77", "S-399", "by-hand", "Demo", "shop", "ALIEX",
+        "aff_id=NET-3", "item/12", "c_seed0000000000000001", "trips.example", "MTS Cash",
+        "Plain", "order/complete", "127.0.0.1", "zzz",
+        # Across two fields (the store's name, then the program's): no one field holds it.
+        "Demo Shop MTS", "shop Demo",
+    ]  # fmt: skip
+    for term in terms:
+        found = [r["id"] for r in iter_records(conn, ledger, LogFilter(search=term))]
+        assert found == [r["id"] for r in everything if matches(r, term)], term
+    twins = [r["order_id"] for r in iter_records(conn, ledger, LogFilter(search="twin-a"))]
+    assert twins == ["TWIN-A"]
+    assert [
+        r["order_id"] for r in iter_records(conn, ledger, LogFilter(search="Demo Shop MTS"))
+    ] == []
+
+
+def test_a_search_reads_the_clicks_text_from_their_index(
+    conn: sqlite3.Connection, ledger: Ledger
+) -> None:
+    """A search walks the clicks down clicks_by_time_searched, whose last column is the very
+    expression the query tests (else SQLite would read every click's row to compute it), with
+    a store or program filter too (those are in the index as well)."""
+    from companion.ledger.orders import _CLICK_TEXT, _log_sql
+
+    (index_sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'clicks_by_time_searched'"
+    ).fetchone()
+
+    def words(sql: str) -> str:
+        return " ".join(sql.replace("(", " ( ").replace(")", " ) ").split())
+
+    assert words(_CLICK_TEXT.replace("c.", "")) in words(index_sql)
+    assert (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'clicks_by_time'").fetchone() is None
+    )
+    for filt in (
+        LogFilter(search="x"),
+        LogFilter(search="x", store="shop"),
+        LogFilter(search="x", program="mts", state="overdue"),
+    ):
+        plan = [
+            row[3]
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN " + _log_sql(filt, None),
+                {"search": "%x%", "store": "shop", "program": "mts", "now": "2026-01-01"}
+                | {"limit": 50},
+            )
+        ]
+        assert any(step.startswith("SCAN c USING INDEX clicks_by_time_searched") for step in plan)
+        assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_each_record_is_paid_its_share_of_the_cap(conn: sqlite3.Connection) -> None:
+    """Each record's expected cashback is what the cap allocation over every order gives it,
+    though a page works it out only for the programs with a cap and the months it shows."""
+    import copy
+
+    from companion.ledger import rules
+    from companion.ledger.orders import ORDERS_SELECT, cap_shares, facts_of, offer_of
+
+    capped = copy.deepcopy(CATALOG)
+    capped["programs"][0]["monthly_cap"] = "700"
+    index = use_catalog(conn, capped)
+    ledger = Ledger(index, NOW)
+    seed_purchases(
+        conn, index, 800, start=datetime(2025, 6, 1, tzinfo=UTC), step=timedelta(hours=4)
+    )
+    rows = conn.execute(ORDERS_SELECT).fetchall()
+    shares = cap_shares(ledger, rows)
+    wanted = {}
+    for row in rows:
+        offer = offer_of(row["offer"])
+        assessed = rules.assess(
+            facts_of(row, offer),
+            ledger.rules_for(row["program_id"], offer),
+            ledger.now,
+            shares.get(row["order_row"]),
+        )
+        wanted[f"o{row['order_row']}"] = (
+            rules.money_text(assessed.expected_cashback),
+            rules.money_text(assessed.over_cap),
+        )
+    records = [r for r in iter_records(conn, ledger, LogFilter()) if r["ordered_at"]]
+    assert {r["id"]: (r["expected_cashback"], r["over_cap"]) for r in records} == wanted
+    assert any(over for _, over in wanted.values())  # some month's cap was reached
+    for record in records[::37]:
+        one = get_record(conn, ledger, record["id"])
+        assert one is not None
+        assert (one["expected_cashback"], one["over_cap"]) == wanted[record["id"]]
+
+
 def test_the_stores_in_the_log(
     conn: sqlite3.Connection, index: PartnerIndex, ledger: Ledger
 ) -> None:
@@ -423,3 +551,32 @@ def test_the_stores_in_the_log(
         ("shop", "Demo Shop"),
         ("trips", "Trips"),
     ]
+
+
+def test_a_database_from_before_the_search_index_is_migrated(companion_home: Path) -> None:
+    from companion.storage.db import _statements
+    from companion.storage.migrations import MIGRATIONS
+
+    ours = next(n for n, m in enumerate(MIGRATIONS) if "clicks_by_time_searched" in m)
+    path = db_path(data_dir())
+    raw = sqlite3.connect(path)
+    for script in MIGRATIONS[:ours]:
+        for statement in _statements(script):
+            raw.execute(statement)
+    raw.execute(f"PRAGMA user_version = {ours}")
+    raw.execute(
+        "INSERT INTO clicks (click_id, created_at, partner_id, partner_name, program_id,"
+        " program_name, offer, target_url, go_url) VALUES ('c_old', '2026-01-01T00:00:00.000Z',"
+        " 'shop', 'Demo Shop', 'mts', 'MTS Cashback', ?, 'https://shop.example/old-item',"
+        " 'https://mts.example/go')",
+        ('{"program": "mts", "currency": "RUB", "rate_percent": "5", "confirmation_days": 90}',),
+    )
+    raw.commit()
+    raw.close()
+    conn = connect(path)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "clicks_by_time_searched" in names
+    assert "clicks_by_time" not in names
+    ledger = Ledger(use_catalog(conn), NOW)
+    assert [r["id"] for r in iter_records(conn, ledger, LogFilter(search="OLD-ITEM"))] == ["c_old"]
+    conn.close()
