@@ -49,9 +49,10 @@ from companion.ledger.orders import (
     stores_in_log,
 )
 from companion.ledger.rules import LEDGER_STATES, Action, LedgerState, local_date
-from companion.ledger.totals import Totals, ledger_totals
+from companion.ledger.totals import Totals, TotalsCache
 
 PAGE_SIZE = 50
+TOTALS = web.AppKey("totals", TotalsCache)
 LANG_COOKIE = "cg_lang"
 CSV_COLUMNS = [
     "id",
@@ -433,7 +434,7 @@ def _money_rows(rows: list[tuple[str, str, Any]]) -> list[tuple[str, Decimal]]:
 
 async def totals(request: web.Request, visit: Visit) -> web.StreamResponse:
     t = visit.t
-    found: Totals = await request.app[STATE].db(ledger_totals, _ledger(request))
+    found: Totals = await request.app[STATE].db(request.app[TOTALS].totals, _ledger(request))
     months = []
     for program in found.programs:
         recent = list(program.months.items())[-12:]
@@ -535,6 +536,7 @@ async def export_json(request: web.Request, visit: Visit) -> web.StreamResponse:
 
 
 def setup_dashboard(app: web.Application) -> None:
+    app[TOTALS] = TotalsCache()
     static = Path(str(resources.files("companion.dashboard").joinpath("static")))
     app.router.add_get("/", _page(log_page))
     app.router.add_get("/login", login)

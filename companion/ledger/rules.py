@@ -176,13 +176,21 @@ def cap_basis(facts: OrderFacts, rules: ProgramRules) -> Decimal | None:
     )
 
 
-def order_state(facts: OrderFacts, due: date, today: date) -> LedgerState:
+def marked_state(facts: OrderFacts) -> LedgerState | None:
+    """The state the shopper's marks decide, whatever the day; ``None`` for an unmarked order."""
     if facts.declined_on is not None:
         return "declined"
     if facts.credited_on is not None:
         return "credited"
     if facts.confirmed_on is not None:
         return "confirmed"
+    return None
+
+
+def order_state(facts: OrderFacts, due: date, today: date) -> LedgerState:
+    marked = marked_state(facts)
+    if marked is not None:
+        return marked
     return "overdue" if today > due else "awaiting_confirmation"
 
 
@@ -198,15 +206,7 @@ def assess(
     :func:`allocate_cap` (``None`` while unconfirmed: the month it will count in is unknown)."""
     due = confirmation_due(facts.ordered_at, facts.window_days, rules.timezone)
     state = order_state(facts, due, local_date(now, rules.timezone))
-    basis = cap_basis(facts, rules)
-    over_cap: Decimal | None = None
-    if state == "declined":
-        expected: Decimal | None = Decimal(0)
-    elif state in ("confirmed", "credited") and basis is not None and paid is not None:
-        expected = paid
-        over_cap = basis - paid if paid < basis else None
-    else:
-        expected = basis
+    expected, over_cap = expected_cashback(state, facts, rules, paid)
     return Assessment(
         state=state,
         confirmation_due=due,
@@ -214,6 +214,19 @@ def assess(
         over_cap=over_cap,
         expected_payout=expected_payout(state, facts, due, rules.payout_day),
     )
+
+
+def expected_cashback(
+    state: LedgerState | None, facts: OrderFacts, rules: ProgramRules, paid: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """What an order in ``state`` is expected to pay, and what of it goes over the cap. Only
+    the marked states count here, so ``None`` (unmarked, not yet due or overdue) will do."""
+    basis = cap_basis(facts, rules)
+    if state == "declined":
+        return Decimal(0), None
+    if state in ("confirmed", "credited") and basis is not None and paid is not None:
+        return paid, basis - paid if paid < basis else None
+    return basis, None
 
 
 def expected_payout(

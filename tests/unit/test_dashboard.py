@@ -22,6 +22,7 @@ from companion.dashboard.session import new_login
 from companion.http.headers import DASHBOARD_CSP
 from companion.http.state import CompanionState
 from companion.ledger.orders import Ledger, add_order
+from companion.ledger.totals import ledger_totals
 from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
 
 XSS = '<img src=x onerror="document.title=1">'
@@ -386,3 +387,20 @@ async def test_pages_say_how_long_the_companion_took(
     for path in ("/", "/?q=APP", "/totals", "/purchases/o1"):
         response = await client.get(path)
         assert re.fullmatch(r"page;dur=\d+\.\d", response.headers["Server-Timing"]), path
+
+
+async def test_the_totals_follow_a_mark(client: TestClient, ledger_state: CompanionState) -> None:
+    """The totals are kept between visits, and made again once a purchase is marked."""
+    add(ledger_state)
+    csrf = await log_in(client, ledger_state)
+    before = await (await client.get("/totals")).text()
+    assert await (await client.get("/totals")).text() == before
+    response = await client.post(
+        "/purchases/o1/decline", data={"csrf": csrf}, headers=origin(ledger_state)
+    )
+    assert response.status == 200
+    after = await (await client.get("/totals")).text()
+    assert after != before
+    found = await ledger_state.db(ledger_totals, Ledger(ledger_state.index, now()))
+    assert found.programs[0].months  # the order's month, now with nothing expected
+    assert all(s.expected == 0 for s in found.programs[0].months.values())

@@ -1,0 +1,243 @@
+"""The totals page's sums: the same as computing every order's assessment one by one, whatever
+the programs' time zones, caps and rounding; and kept between visits only while nothing changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from companion.config import data_dir, db_path
+from companion.dashboard.session import new_login
+from companion.ledger import rules
+from companion.ledger.orders import (
+    ORDERS_SELECT,
+    Ledger,
+    LogFilter,
+    cap_shares,
+    facts_of,
+    iter_records,
+    mark,
+    offer_of,
+)
+from companion.ledger.totals import Totals, TotalsCache, ledger_totals
+from companion.storage.db import connect
+from tests.unit.ledger_seed import CATALOG, click, order, seed_purchases, use_catalog
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def reference_totals(conn: sqlite3.Connection, ledger: Ledger) -> Any:
+    """The totals as they were first written: every order assessed one by one with
+    ``rules.assess``. Kept here as the definition the faster ``ledger_totals`` must match."""
+    rows = conn.execute(ORDERS_SELECT).fetchall()
+    shares = cap_shares(ledger, rows)
+    programs: dict[str, dict[str, Any]] = {}
+    stores: dict[tuple[str, str], list[Any]] = {}
+    categories: dict[tuple[str, str], list[Any]] = {}
+
+    def add(sums: list[Any], assessed: rules.Assessment, credited: Decimal | None) -> None:
+        sums[4] += 1
+        if assessed.state == "declined":
+            return
+        sums[0] += assessed.expected_cashback or 0
+        if assessed.state in ("confirmed", "credited"):
+            sums[1] += assessed.expected_cashback or 0
+            sums[2] += assessed.over_cap or 0
+        sums[3] += credited or 0
+
+    def new() -> list[Any]:
+        return [Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0]
+
+    for row in rows:
+        offer = offer_of(row["offer"])
+        program_rules = ledger.rules_for(row["program_id"], offer)
+        facts = facts_of(row, offer)
+        assessed = rules.assess(facts, program_rules, ledger.now, shares.get(row["order_row"]))
+        credited = None if row["credited_cashback"] is None else Decimal(row["credited_cashback"])
+        if row["program_id"] not in programs:
+            programs[row["program_id"]] = {
+                "head": (
+                    row["program_id"],
+                    row["program_name"],
+                    program_rules.currency,
+                    program_rules.monthly_cap,
+                ),
+                "months": {},
+            }
+        months = programs[row["program_id"]]["months"]
+        currency = program_rules.currency
+        category = ledger.category(row["partner_id"]) or "other"
+        for sums in (
+            stores.setdefault((row["partner_name"], currency), new()),
+            categories.setdefault((category, currency), new()),
+        ):
+            add(sums, assessed, credited)
+        ordered_month = rules.local_date(facts.ordered_at, program_rules.timezone).isoformat()[:7]
+        placed = months.setdefault(ordered_month, new())
+        placed[4] += 1
+        if assessed.state != "declined":
+            placed[0] += assessed.expected_cashback or 0
+        if facts.confirmed_on is not None and assessed.state != "declined":
+            confirmed = months.setdefault(facts.confirmed_on.isoformat()[:7], new())
+            confirmed[1] += assessed.expected_cashback or 0
+            confirmed[2] += assessed.over_cap or 0
+        if facts.credited_on is not None and credited is not None:
+            months.setdefault(facts.credited_on.isoformat()[:7], new())[3] += credited
+
+    def largest_first(items: dict[tuple[str, str], list[Any]]) -> list[Any]:
+        return sorted(
+            ((name, currency, tuple(sums)) for (name, currency), sums in items.items()),
+            key=lambda entry: (-entry[2][0], entry[0]),
+        )
+
+    return (
+        [
+            (*p["head"], sorted((k, tuple(v)) for k, v in p["months"].items()))
+            for p in sorted(programs.values(), key=lambda p: p["head"][1])
+        ],
+        largest_first(stores),
+        largest_first(categories),
+    )
+
+
+def plain(totals: Totals) -> Any:
+    """``ledger_totals``' answer in the reference's shape."""
+
+    def sums(s: Any) -> tuple[Any, ...]:
+        return (s.expected, s.confirmed, s.over_cap, s.credited, s.orders)
+
+    return (
+        [
+            (
+                p.program,
+                p.program_name,
+                p.currency,
+                p.monthly_cap,
+                [(k, sums(v)) for k, v in p.months.items()],
+            )
+            for p in totals.programs
+        ],
+        [(name, currency, sums(s)) for name, currency, s in totals.stores],
+        [(name, currency, sums(s)) for name, currency, s in totals.categories],
+    )
+
+
+# Programs on both sides of UTC, with half-hour and quarter-hour offsets and summer time, capped
+# and not, rounded and not; a partner for each, one with two offers and one with a fixed sum.
+ZONES: dict[str, Any] = {
+    "mts": ("Europe/Moscow", "10000", "half_up_integer"),
+    "kat": ("Asia/Kathmandu", "300", "none"),
+    "nfl": ("America/St_Johns", None, "half_up_integer"),
+    "kir": ("Pacific/Kiritimati", "150", "half_up_integer"),
+    "pago": ("Pacific/Pago_Pago", None, "none"),
+}
+
+
+def zoned_catalog() -> dict[str, Any]:
+    catalog = copy.deepcopy(CATALOG)
+    catalog["programs"] = [
+        {
+            "id": program,
+            "name": f"Program {program}",
+            "currency": "RUB",
+            "rounding": rounding,
+            "confirmation_days": 30,
+            "timezone": zone,
+            **({"monthly_cap": cap} if cap else {}),
+        }
+        for program, (zone, cap, rounding) in ZONES.items()
+    ]
+    for number, program in enumerate(ZONES):
+        offer: dict[str, Any] = {"program": program, "go_url": "https://p.example/go?s={click_id}"}
+        offer |= {"fixed_amount": "75.5"} if program == "pago" else {"rate_percent": "4.75"}
+        catalog["partners"].append(
+            {
+                "id": f"store{number}",
+                "name": f"Store {number}",
+                "category": ["travel", "online_stores", "services"][number % 3],
+                "domains": [f"store{number}.example"],
+                "offers": [offer],
+            }
+        )
+    for partner in catalog["partners"][:3]:
+        partner["offers"] = [{**o, "program": "mts"} for o in partner["offers"][:1]]
+    return catalog
+
+
+@pytest.fixture
+def conn(companion_home: Path) -> Iterator[sqlite3.Connection]:
+    opened = connect(db_path(data_dir()))
+    yield opened
+    opened.close()
+
+
+def test_the_same_sums_as_assessing_each_order(conn: sqlite3.Connection) -> None:
+    index = use_catalog(conn, zoned_catalog())
+    ledger = Ledger(index, NOW)
+    # A purchase about every 25 hours for two years: many at a month's turn somewhere.
+    seed_purchases(conn, index, 700, start=datetime(2024, 1, 31, 21, 40, tzinfo=UTC),
+                   step=timedelta(hours=25, minutes=13))  # fmt: skip
+    # Sums the program confirmed itself, some over the cap; no amount; another currency.
+    records = [r for r in iter_records(conn, ledger, LogFilter()) if r["ordered_at"]]
+    for n, record in enumerate(records[:60]):
+        if record["ledger_state"] in ("awaiting_confirmation", "overdue"):
+            day = date.fromisoformat(record["ordered_at"][:10]) + timedelta(days=2)
+            mark(conn, ledger, record["id"], "confirm", min(day, NOW.date()), Decimal(n * 7))
+    odd = click(conn, index, "2026-02-28T22:30:00.000Z", "https://store1.example/x", "kat")
+    order(conn, odd, "2026-02-28T23:59:00Z", order_id="NONE", amount=None, currency=None)
+    other = click(conn, index, "2026-03-01T00:10:00.000Z", "https://store1.example/y", "kat")
+    order(conn, other, "2026-03-01T00:20:00Z", order_id="USD", amount="99.99", currency="USD")
+
+    assert plain(ledger_totals(conn, ledger)) == reference_totals(conn, ledger)
+    # With a program and a store gone from the catalog since (their orders stay in the log).
+    smaller = zoned_catalog()
+    smaller["programs"] = [p for p in smaller["programs"] if p["id"] != "kat"]
+    smaller["partners"] = [p for p in smaller["partners"] if p["id"] not in ("store1", "trips")]
+    changed = Ledger(use_catalog(conn, smaller), NOW)
+    assert plain(ledger_totals(conn, changed)) == reference_totals(conn, changed)
+
+
+def test_totals_do_not_depend_on_the_day(conn: sqlite3.Connection) -> None:
+    """Awaiting confirmation or overdue, an order counts alike: so the totals can be kept."""
+    index = use_catalog(conn)
+    seed_purchases(conn, index, 300, start=datetime(2025, 12, 1, tzinfo=UTC))
+    early, late = Ledger(index, NOW), Ledger(index, NOW + timedelta(days=400))
+    assert plain(ledger_totals(conn, early)) == plain(ledger_totals(conn, late))
+
+
+def test_totals_are_kept_until_something_is_written(conn: sqlite3.Connection) -> None:
+    index = use_catalog(conn)
+    seed_purchases(conn, index, 120, start=datetime(2025, 12, 1, tzinfo=UTC))
+    ledger = Ledger(index, NOW)
+    cache = TotalsCache()
+    first = cache.totals(conn, ledger)
+    assert cache.totals(conn, Ledger(index, NOW + timedelta(hours=5))) is first
+    # A mark on this connection: made again, and right.
+    waiting = next(r for r in iter_records(conn, ledger, LogFilter(state="overdue")))
+    mark(conn, ledger, waiting["id"], "decline")
+    second = cache.totals(conn, ledger)
+    assert second is not first
+    assert plain(second) == plain(ledger_totals(conn, ledger)) != plain(first)
+    assert cache.totals(conn, ledger) is second
+    # A write by another connection (the CLI is another process).
+    other = connect(db_path(data_dir()))
+    new_login(other, NOW)
+    other.close()
+    third = cache.totals(conn, ledger)
+    assert third is not second
+    assert cache.totals(conn, ledger) is third
+    # A new catalog.
+    renamed = copy.deepcopy(CATALOG)
+    renamed["partners"][0]["category"] = "travel"
+    fourth = cache.totals(conn, Ledger(use_catalog(conn, renamed), NOW))
+    assert fourth is not third
+    assert dataclasses.asdict(fourth) != dataclasses.asdict(third)
