@@ -42,8 +42,6 @@ STEP = timedelta(minutes=7)  # 100,000 purchases over 16 months, the last one a 
 REPEAT = 30
 GOAL = 0.100
 MiB = 1024 * 1024
-# Seeded order ids are S-<number>, one for every other purchase: this one is S-77777 alone.
-ORDER_NUMBER = "S-77777"
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,22 @@ def _log_facts(home: Path) -> dict[str, Any]:
             "SELECT program_id, count(*) * 1.0 / (SELECT count(*) FROM clicks) FROM clicks"
             " GROUP BY program_id ORDER BY count(*) DESC, program_id LIMIT 1"
         ).fetchone()
-    return {"records": records, "store": store, "name": name, "program": program, "share": share}
+        # An order of that program from the middle of the log. Seeded order ids are S-<number>
+        # (below 100,000): one of five digits is in no other record.
+        (number,) = db.execute(
+            "SELECT o.order_id FROM orders AS o JOIN clicks AS c ON c.click_id = o.click_id"
+            " WHERE c.program_id = ? AND o.order_id >= 'S-5' AND length(o.order_id) = 7"
+            " ORDER BY o.order_id LIMIT 1",
+            (program,),
+        ).fetchone()
+    return {
+        "records": records,
+        "store": store,
+        "name": name,
+        "program": program,
+        "share": share,
+        "number": number,
+    }
 
 
 class Browser:
@@ -150,12 +163,12 @@ def measure(home: Path, facts: dict[str, Any]) -> list[Row]:
     try:
         browser.log_in(companion.cli("open", "--print", "--port", str(companion.port)).strip())
         first_wall, first_own, first = browser.get("/")
-        store, program = facts["store"], facts["program"]
+        store, program, number = facts["store"], facts["program"], facts["number"]
         name = facts["name"].split()[0]
         pages = [
             Page("the log, first page (/)", "/"),
             Page("the log, next page (?before=cursor)", _href(first, "page-older")),
-            Page(f"search for an order number (?q={ORDER_NUMBER})", f"/?q={ORDER_NUMBER}"),
+            Page(f"search for an order number (?q={number})", f"/?q={number}"),
             Page(f"search for a store's name (?q={name})", f"/?q={quote(name)}"),
             Page(f"store filter (?store={store})", f"/?store={store}"),
             Page("program filter (?program=letyshops)", "/?program=letyshops"),
@@ -167,8 +180,8 @@ def measure(home: Path, facts: dict[str, Any]) -> list[Row]:
             ),
             Page(
                 f"program with {facts['share']:.0%} of the log + order number"
-                f" (?program={program}&q={ORDER_NUMBER})",
-                f"/?program={program}&q={ORDER_NUMBER}",
+                f" (?program={program}&q={number})",
+                f"/?program={program}&q={number}",
             ),
             Page("a purchase (/purchases/o<id>)", _href(first, "purchase-link")),
             Page("totals (/totals), nothing written since the last visit", "/totals"),
