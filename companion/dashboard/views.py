@@ -20,14 +20,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from time import perf_counter
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, StrictUndefined
+
+if TYPE_CHECKING:
+    import jinja2
 
 from companion.clock import now, parse
 from companion.dashboard import charts
@@ -98,19 +101,21 @@ def _when(moment: str | None) -> str:
     return f"{parse(moment).astimezone():%Y-%m-%d %H:%M}"
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("companion.dashboard", "templates"),
+@cache
+def _environment() -> jinja2.Environment:
+    # Made, and jinja2 imported, at the first page: the dashboard is opened now and then, and
+    # the companion runs all day without it.
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("companion.dashboard", "templates"),
         autoescape=True,
-        undefined=StrictUndefined,
+        undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
     return env
-
-
-_ENV = _environment()
 
 
 def _cookie_name(request: web.Request) -> str:
@@ -139,12 +144,16 @@ def _render(
     session: Session | None = None,
     **context: Any,
 ) -> web.Response:
-    text = _ENV.get_template(template).render(
-        t=translator(lang),
-        lang=lang,
-        csrf=None if session is None else session.csrf,
-        path=request.path,
-        **context,
+    text = (
+        _environment()
+        .get_template(template)
+        .render(
+            t=translator(lang),
+            lang=lang,
+            csrf=None if session is None else session.csrf,
+            path=request.path,
+            **context,
+        )
     )
     response = web.Response(
         text=text,
