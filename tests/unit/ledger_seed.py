@@ -144,7 +144,7 @@ def seed_purchases(
     step: timedelta = timedelta(minutes=7),
 ) -> Restored:
     """``count`` purchases across every partner and offer of ``index``, one every ``step`` from
-    ``start``: every other one with an order, a third of those confirmed, some credited or
+    ``start``: every other one with an order, two thirds of those confirmed, some credited or
     declined, a few added by hand. Deterministic, so two runs store the same log."""
     partners = [index.partner(partner_id) for partner_id in index.categories]
     offers = [(p, view) for p in partners if p is not None for view in index.offers(p.id)]
