@@ -27,7 +27,7 @@ from benchmarks.report import Row, ms, rate, table, times
 from companion.catalog.model import Catalog
 from companion.catalog.validate import parse_catalog
 from companion.tracking.hosts import parse_http_url
-from companion.tracking.matcher import PartnerIndex, export_index_json
+from companion.tracking.matcher import PartnerIndex, export_index
 from tests.conftest import free_port
 
 URLS = 100_000
@@ -106,7 +106,7 @@ def javascript(catalog: Catalog, urls: list[str], workdir: Path) -> list[Row]:
         return [Row("match.js matchPartner under node", "skipped: node is not installed")]
     index_file = workdir / "index.json"
     urls_file = workdir / "urls.json"
-    index_file.write_bytes(export_index_json(catalog, "bench"))
+    index_file.write_text(json.dumps(export_index(catalog, "bench")), encoding="utf-8")
     urls_file.write_text(json.dumps(urls), encoding="utf-8")
     done = subprocess.run(  # noqa: S603 (node, on our own script and files)
         [node, str(ROOT / "benchmarks" / "match_js.mjs"), str(index_file), str(urls_file)],

@@ -11,6 +11,7 @@ record is read when a match needs it (:class:`StoredPartners`).
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -22,7 +23,13 @@ from companion.catalog.model import TRUSTED, Catalog, CatalogHead, Partner
 from companion.catalog.validate import parse_catalog
 from companion.clock import now_iso
 from companion.storage.db import transaction
-from companion.tracking.matcher import PartnerIndex, export_index_json, host_table
+from companion.tracking.matcher import (
+    Entry,
+    PartnerIndex,
+    host_table,
+    index_document,
+    partner_entry,
+)
 
 _TRUSTED_CONTEXT = {TRUSTED: True}
 
@@ -63,21 +70,26 @@ def save_catalog(conn: sqlite3.Connection, catalog: Catalog, source: str) -> str
 
 def _write_split(conn: sqlite3.Connection, catalog: Catalog, version: str) -> None:
     head = CatalogHead(name=catalog.name, programs=catalog.programs, extensions=catalog.extensions)
+    programs = {program.id: program for program in catalog.programs}
+    hosts = host_table(catalog.partners)
+    entries = {partner.id: partner_entry(partner, programs) for partner in catalog.partners}
+    index_json = json.dumps(index_document(version, hosts, entries), ensure_ascii=False)
     conn.execute(
         "INSERT INTO catalog_index (id, version, head, partner_index) VALUES (1, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET version = excluded.version, head = excluded.head,"
         " partner_index = excluded.partner_index",
-        (version, head.model_dump_json(), export_index_json(catalog, version)),
+        (version, head.model_dump_json(), index_json.encode()),
     )
     conn.execute("DELETE FROM catalog_hosts")
     conn.execute("DELETE FROM catalog_partners")
+    conn.executemany("INSERT INTO catalog_hosts (host, partner_id) VALUES (?, ?)", hosts.items())
     conn.executemany(
-        "INSERT INTO catalog_hosts (host, partner_id) VALUES (?, ?)",
-        host_table(catalog.partners).items(),
-    )
-    conn.executemany(
-        "INSERT INTO catalog_partners (id, version, category, document) VALUES (?, ?, ?, ?)",
-        ((p.id, version, p.category, p.model_dump_json()) for p in catalog.partners),
+        "INSERT INTO catalog_partners (id, version, category, entry, document)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (
+            (p.id, version, p.category, json.dumps(entries[p.id]), p.model_dump_json())
+            for p in catalog.partners
+        ),
     )
 
 
@@ -117,22 +129,30 @@ Connection = Callable[[], sqlite3.Connection]
 
 
 class StoredPartners:
-    """Partner records of one catalog version, read from the database when asked."""
+    """Partner records and entries of one catalog version, read from the database when asked."""
 
     def __init__(self, connection: Connection, version: str) -> None:
         self._connection = connection
         self._version = version
 
-    def __call__(self, partner_id: str) -> Partner | None:
-        row = (
-            self._connection()
-            .execute("SELECT version, document FROM catalog_partners WHERE id = ?", (partner_id,))
-            .fetchone()
-        )
-        # Another version's record: the catalog was replaced since this index was made.
+    def _read(self, query: str, partner_id: str) -> str | None:
+        row = self._connection().execute(query, (partner_id,)).fetchone()
+        # Another version's row: the catalog was replaced since this index was made.
         if row is None or row[0] != self._version:
             return None
-        return Partner.model_validate_json(row[1], context=_TRUSTED_CONTEXT)
+        return str(row[1])
+
+    def record(self, partner_id: str) -> Partner | None:
+        document = self._read(
+            "SELECT version, document FROM catalog_partners WHERE id = ?", partner_id
+        )
+        if document is None:
+            return None
+        return Partner.model_validate_json(document, context=_TRUSTED_CONTEXT)
+
+    def entry(self, partner_id: str) -> Entry | None:
+        entry = self._read("SELECT version, entry FROM catalog_partners WHERE id = ?", partner_id)
+        return None if entry is None else dict(json.loads(entry))
 
 
 def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex | None:

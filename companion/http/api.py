@@ -48,15 +48,23 @@ async def pair(request: web.Request, state: CompanionState, body: m.PairRequest)
 
 async def match(
     request: web.Request, state: CompanionState, query: m.MatchQuery
-) -> m.MatchResponse:
-    found = state.index.match_url(query.url)
+) -> m.MatchResponse | web.Response:
+    found = state.index.match_entry(query.url)
     if found is None:
         return m.MatchResponse(url=query.url, partner=None, offers=[])
-    return m.MatchResponse.model_validate(
+    partner_id, domain, entry = found
+    # Written from the partner's entry as stored, not through MatchResponse: this runs on every
+    # page the extension cannot match itself. tests/fuzz/test_openapi.py checks the shape.
+    return web.json_response(
         {
             "url": query.url,
-            "partner": found.partner_json(),
-            "offers": [view.to_json() for view in found.offers],
+            "partner": {
+                "id": partner_id,
+                "name": entry["name"],
+                "category": entry["category"],
+                "domain": domain,
+            },
+            "offers": entry["offers"],
         }
     )
 

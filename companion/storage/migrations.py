@@ -119,10 +119,11 @@ MIGRATIONS: list[str] = [
     # without validating every partner and keep only the host table in memory
     # (companion/catalog/store.py): its head (name, programs, known extensions) with the index
     # the extension downloads, stored as the JSON it is served as; one row per listed or
-    # carved-out host; one row per partner. These are written with `catalog` in one
-    # transaction. They sit in tables of their own because SQLite reads a column stored after
-    # a large one by walking that one's pages. A catalog stored before this migration has them
-    # filled in on the companion's next start.
+    # carved-out host; one row per partner, with its entry in that index (what a match answers)
+    # and its validated record. These are written with `catalog` in one transaction. They sit
+    # in tables of their own because SQLite reads a column stored after a large one by walking
+    # that one's pages. A catalog stored before this migration has them filled in on the
+    # companion's next start.
     """
     CREATE TABLE catalog_index (
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -138,6 +139,7 @@ MIGRATIONS: list[str] = [
         id TEXT PRIMARY KEY,
         version TEXT NOT NULL,
         category TEXT NOT NULL,
+        entry TEXT NOT NULL,
         document TEXT NOT NULL
     );
     CREATE INDEX catalog_partners_categories ON catalog_partners (id, category)

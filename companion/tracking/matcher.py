@@ -15,13 +15,12 @@ near its import footprint.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from companion.catalog.model import Catalog, KnownExtensions, Offer, Partner, Program
 from companion.tracking.hosts import parse_http_url
@@ -37,8 +36,16 @@ PARTNERS_KEPT = 256
 # that the two agree on every URL this accepts.
 _EVERYDAY_URL = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)").match
 
-# Where a partner's full record comes from: its id in, the record (or None) out.
-PartnerSource = Callable[[str], Partner | None]
+# A partner's entry in the exported index (partner_entry): what GET /api/v1/match answers with.
+Entry = dict[str, Any]
+
+
+class PartnerSource(Protocol):
+    """Where a partner's full record and its entry come from; ``None`` for an unknown id."""
+
+    def record(self, partner_id: str) -> Partner | None: ...
+
+    def entry(self, partner_id: str) -> Entry | None: ...
 
 
 @dataclass(frozen=True)
@@ -149,20 +156,20 @@ class PartnerIndex:
         # Every partner's id with its category: the log groups totals by it, and it says which
         # partners exist without reading a record.
         self.categories = categories
-        self._partner = lru_cache(maxsize=PARTNERS_KEPT)(source)
+        self._partner = lru_cache(maxsize=PARTNERS_KEPT)(source.record)
+        self._entry = lru_cache(maxsize=PARTNERS_KEPT)(source.entry)
         self._offers = lru_cache(maxsize=PARTNERS_KEPT)(self._rank)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, version: str) -> PartnerIndex:
         """An index over a catalog held in memory (the CLI's import, tests, benchmarks)."""
-        by_id = {partner.id: partner for partner in catalog.partners}
         return cls(
             version,
             programs=catalog.programs,
             extensions=catalog.extensions,
             hosts=host_table(catalog.partners),
             categories={partner.id: partner.category for partner in catalog.partners},
-            source=by_id.get,
+            source=_HeldPartners(catalog),
         )
 
     def partner(self, partner_id: str) -> Partner | None:
@@ -170,6 +177,13 @@ class PartnerIndex:
         if partner_id not in self.categories:
             return None
         return self._partner(partner_id)
+
+    def entry(self, partner_id: str) -> Entry | None:
+        """The partner's entry in the exported index (name, category, offers as JSON, best
+        first); ``None`` for an id this catalog does not have."""
+        if partner_id not in self.categories:
+            return None
+        return self._entry(partner_id)
 
     def offers(self, partner_id: str) -> list[OfferView]:
         """The partner's offers, best first (empty for an unknown partner)."""
@@ -218,6 +232,16 @@ class PartnerIndex:
         """The partner a URL opens, with its offers; ``None`` for other sites."""
         return self._match(self.locate(url))
 
+    def match_entry(self, url: str) -> tuple[str, str, Entry] | None:
+        """``(partner id, catalog domain, entry)`` for a URL: what ``GET /api/v1/match``
+        answers, without reading and validating the partner's full record."""
+        found = self.locate(url)
+        if found is None:
+            return None
+        entry = self.entry(found[0])
+        # No entry: the catalog was replaced a moment ago (see _match).
+        return None if entry is None else (found[0], found[1], entry)
+
     def _match(self, found: tuple[str, str] | None) -> Match | None:
         if found is None:
             return None
@@ -230,28 +254,43 @@ class PartnerIndex:
         return Match(partner, domain, self.offers(partner_id))
 
 
-def export_index(catalog: Catalog, version: str) -> dict[str, Any]:
-    """The compact form the extension matches with (``GET /api/v1/partners/index``)."""
-    programs = {program.id: program for program in catalog.programs}
+class _HeldPartners:
+    """A :class:`PartnerSource` over a catalog held in memory."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._programs = {program.id: program for program in catalog.programs}
+        self._partners = {partner.id: partner for partner in catalog.partners}
+
+    def record(self, partner_id: str) -> Partner | None:
+        return self._partners.get(partner_id)
+
+    def entry(self, partner_id: str) -> Entry | None:
+        partner = self._partners.get(partner_id)
+        return None if partner is None else partner_entry(partner, self._programs)
+
+
+def partner_entry(partner: Partner, programs: dict[str, Program]) -> Entry:
+    """What the extension, and ``GET /api/v1/match``, are told about a partner."""
     return {
-        "version": version,
-        "hosts": dict(sorted(host_table(catalog.partners).items())),
-        "partners": {
-            partner.id: {
-                "name": partner.name,
-                "category": partner.category,
-                "offers": [view.to_json() for view in rank_offers(partner, programs)],
-                "tracking": partner.tracking.model_dump(),
-                "order_pages": list(partner.order_pages),
-            }
-            for partner in catalog.partners
-        },
+        "name": partner.name,
+        "category": partner.category,
+        "offers": [view.to_json() for view in rank_offers(partner, programs)],
+        "tracking": partner.tracking.model_dump(),
+        "order_pages": list(partner.order_pages),
     }
 
 
-def export_index_json(catalog: Catalog, version: str) -> bytes:
-    """:func:`export_index` as the bytes the API serves; made once, when a catalog is stored."""
-    return json.dumps(export_index(catalog, version), ensure_ascii=False).encode()
+def export_index(catalog: Catalog, version: str) -> dict[str, Any]:
+    """The compact form the extension matches with (``GET /api/v1/partners/index``)."""
+    programs = {program.id: program for program in catalog.programs}
+    entries = {partner.id: partner_entry(partner, programs) for partner in catalog.partners}
+    return index_document(version, host_table(catalog.partners), entries)
+
+
+def index_document(
+    version: str, hosts: dict[str, str | None], entries: dict[str, Entry]
+) -> dict[str, Any]:
+    return {"version": version, "hosts": dict(sorted(hosts.items())), "partners": entries}
 
 
 def _money(value: Decimal | None) -> str | None:

@@ -133,6 +133,16 @@ def _naive(hosts: dict[str, str | None], host: str) -> tuple[str, str] | None:
     return None
 
 
+class NoRecords:
+    """The walk reads no partner records."""
+
+    def record(self, partner_id: str) -> None:
+        return None
+
+    def entry(self, partner_id: str) -> None:
+        return None
+
+
 NAME = st.lists(st.sampled_from(["a", "b", "shop", "co", "uk", "com"]), min_size=2, max_size=5)
 
 
@@ -149,7 +159,7 @@ def test_the_walk_finds_what_every_parent_would(
         extensions=KnownExtensions(),
         hosts=hosts,
         categories={},
-        source=lambda _: None,
+        source=NoRecords(),
     )
     host = ".".join(labels)
     assert index.locate_host(host) == _naive(hosts, host)
