@@ -16,9 +16,10 @@ are the API token, pairing codes and dashboard sessions, which belong to one mac
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import IO, Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -35,6 +36,8 @@ from pydantic import (
 
 from companion.catalog.model import Identifier
 from companion.clock import iso, parse
+from companion.jsonnumbers import OUT_OF_RANGE as NUMBER_OUT_OF_RANGE
+from companion.jsonnumbers import decimal_number
 from companion.ledger import rules
 from companion.ledger.orders import ORDERS_SELECT, Ledger, cap_shares, facts_of, offer_of
 from companion.storage.db import transaction
@@ -61,9 +64,36 @@ class BackupError(ValueError):
         )
 
 
+# Times and days in a file are taken from 1970 to 8999: the ledger adds confirmation windows and
+# payout months to them, which past datetime's range (years 1 to 9999) is an OverflowError.
+FIRST_YEAR, LAST_YEAR = 1970, 8999
+OUT_OF_RANGE = f"must be in the years {FIRST_YEAR} to {LAST_YEAR}"
+# Amounts and rates are stored written out ("0.0001"), so their decimal places are bounded:
+# "1e-99999999" is 11 characters in a file and 100 MB in the database.
+MAX_PLACES = 20
+
+
 def _timestamp(text: str) -> str:
     """Any ISO 8601 time with a zone, stored in the companion's own form so text order is time order."""
-    return iso(parse(text))
+    try:
+        moment = parse(text).astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before the year 1 in UTC
+        raise ValueError(OUT_OF_RANGE) from exc
+    _plausible(moment.date())
+    return iso(moment)
+
+
+def _plausible(day: date) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(OUT_OF_RANGE)
+    return day
+
+
+def _places(value: Decimal) -> Decimal:
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        raise ValueError(f"must have at most {MAX_PLACES} decimal places")
+    return value
 
 
 def _http_url(text: str) -> str:
@@ -75,10 +105,14 @@ def _http_url(text: str) -> str:
 
 
 Timestamp = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timestamp)]
+Day = Annotated[date, AfterValidator(_plausible)]
 Url = Annotated[str, StringConstraints(max_length=8192)]
 HttpUrl = Annotated[Url, AfterValidator(_http_url)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False)]
+Money = Annotated[
+    Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False), AfterValidator(_places)
+]
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]  # what SQLite's INTEGER holds
 ClickId = Annotated[str, StringConstraints(pattern=r"^c_[A-Za-z0-9_-]{1,62}$")]
 
 
@@ -92,7 +126,7 @@ class OfferSnapshot(_Row):
     program: Identifier
     program_name: Name
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-    rate_percent: Annotated[Decimal, Field(ge=0, le=100)] | None
+    rate_percent: Annotated[Decimal, Field(ge=0, le=100), AfterValidator(_places)] | None
     fixed_amount: Money | None
     up_to: bool
     confirmation_days: Annotated[int, Field(ge=1, le=730)]
@@ -120,12 +154,12 @@ class ClickRow(_Row):
     status: Literal["clicked", "landed", "order_placed"]
     tracking: Literal["unknown", "tracked", "at_risk"]
     followed_at: Timestamp | None
-    follow_count: Annotated[int, Field(ge=0)]
+    follow_count: Count
     landed_at: Timestamp | None
     landing_url: Url | None
     hops: Annotated[list[Url], Field(max_length=50)] | None
     tracking_evidence: Evidence | None
-    pages_seen: Annotated[int, Field(ge=0)]
+    pages_seen: Count
     cart_at: Timestamp | None
     checkout_at: Timestamp | None
 
@@ -149,8 +183,7 @@ class EventRow(_Row):
             self.data = models[self.type].model_validate(self.data).model_dump(mode="json")
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(step) for step in ("data", *first["loc"]))
-            raise ValueError(f"{where}: {first['msg']}") from exc
+            raise ValueError(f"{_where(('data', *first['loc']))}: {first['msg']}") from exc
         return self
 
 
@@ -168,11 +201,11 @@ class OrderRow(_Row):
     partner_name: Name | None
     program_name: Name | None
     offer: OfferSnapshot | None
-    confirmed_on: date | None
+    confirmed_on: Day | None
     confirmed_cashback: Money | None
-    credited_on: date | None
+    credited_on: Day | None
     credited_cashback: Money | None
-    declined_on: date | None
+    declined_on: Day | None
     # Computed at export for a reader of the file; an import recomputes them.
     id: str | None = None
     ledger_state: str | None = None
@@ -219,9 +252,13 @@ class Restored:
 def parse_backup(text: bytes | str) -> Backup:
     """Validate a backup file; raise :class:`BackupError` naming every fault found."""
     try:
-        raw = json.loads(text, parse_float=Decimal)
+        raw = json.loads(text, parse_float=decimal_number)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BackupError([f"not JSON: {exc}"]) from exc
+    except RecursionError as exc:
+        raise BackupError(["not JSON: nested too deeply"]) from exc
+    except ValueError as exc:  # a number too long to read (companion/jsonnumbers.py)
+        raise BackupError([NUMBER_OUT_OF_RANGE]) from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BackupError([f'not a ledger backup: it has no "format": "{FORMAT}"'])
     if isinstance(raw.get("version"), int) and raw["version"] > VERSION:
@@ -238,12 +275,26 @@ def parse_backup(text: bytes | str) -> Backup:
     return backup
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
-    """``('orders', 3, 'amount')`` → ``orders[3].amount``."""
+    """``('orders', 3, 'amount')`` → ``orders[3].amount``; a key from the file that is not a
+    plain name is quoted, so an empty one shows and one with a line break stays on its line."""
     text = ""
     for step in loc:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+        name = str(step) if _PLAIN_NAME.fullmatch(str(step)) else _quoted(str(step))
+        text += f"[{step}]" if isinstance(step, int) else (f".{name}" if text else name)
     return text or "the file"
+
+
+def _quoted(key: str) -> str:
+    """JSON's quotes, with every character that does not print (line and paragraph
+    separators, C1 controls, bidi overrides) escaped as well as JSON's own controls."""
+    return "".join(
+        ch if ch.isprintable() else json.dumps(ch)[1:-1]
+        for ch in json.dumps(key, ensure_ascii=False)
+    )
 
 
 def _repeats(backup: Backup) -> list[str]:

@@ -239,6 +239,18 @@ def test_the_good_file_above_is_good(
             "events[0]: Value error, data.source",
         ),
         (bad(_set("orders.0.click_id", "c_nobodyknowsthisclick1")), "orders[0].click_id: no click"),
+        # Found by tests/fuzz/test_log_import.py (docs/reliability.md, "Found"): each was a
+        # traceback, a ledger that could no longer be listed or exported, or worse.
+        (b"[" * 100_000, "not JSON: nested too deeply"),
+        (b'{"format": "cashback-companion-ledger", "version": ' + b"1" * 5000 + b"}", "a number out of range"),
+        (bad(_set("clicks.0.pages_seen", 0)).replace(b'"pages_seen": 0', b'"pages_seen": 1e99999999'), "a number out of range"),
+        (bad(_set("clicks.0.pages_seen", 2**63)), "clicks[0].pages_seen: Input should be less than or equal to"),
+        (bad(_set("clicks.0.created_at", "0001-01-01T00:00:00+05:00")), "clicks[0].created_at: Value error, must be in the years 1970 to 8999"),
+        (bad(_set("orders.0.ordered_at", "9999-12-31T23:00:00Z")), "orders[0].ordered_at: Value error, must be in the years"),
+        (bad(_set("orders.0.confirmed_on", "9999-12-31")), "orders[0].confirmed_on: Value error, must be in the years"),
+        (bad(_set("orders.0.amount", "1e-99999999")), "orders[0].amount: Value error, must have at most 20 decimal places"),
+        (bad(_set("orders.0.amount", "0E-99999999")), "orders[0].amount: Value error, must have at most 20 decimal places"),
+        (bad(_set("clicks.0.offer.rate_percent", "1e-99999999")), "clicks[0].offer.rate_percent: Value error, must have at most"),
     ],
 )  # fmt: skip
 def test_bad_files_are_refused_and_nothing_changes(
@@ -251,6 +263,32 @@ def test_bad_files_are_refused_and_nothing_changes(
         restore(conn, parse_backup(text))
     assert names in str(refused.value)
     assert exported(conn, ledger) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d.update({"": 1}), '"": Extra inputs are not permitted'),
+        (lambda d: d["clicks"][0].update({"x\n  orders[0].amount: forged": 1}), 'clicks[0]."x\\n  orders[0].amount: forged": Extra'),
+        (lambda d: d["clicks"][0]["offer"].update({"\u2028\x1b[2J": 1}), 'clicks[0].offer."\\u2028\\u001b[2J": Extra'),
+        (
+            lambda d: d["events"].append({"id": "event-0001", "click_id": "c_abcdefghijklmnopqrstuv", "type": "page",
+                                          "at": "2026-02-01T09:20:00Z", "received_at": "2026-02-01T09:20:01Z",
+                                          "data": {"url": "u", "x\ny": 1}}),
+            'events[0]: Value error, data."x\\ny": Extra inputs are not permitted',
+        ),
+    ],
+)  # fmt: skip
+def test_an_unknown_key_is_named_on_one_line(
+    change: Callable[[dict[str, Any]], object], named: str
+) -> None:
+    """A key from the file is quoted when it is not a plain name, with its line breaks and
+    other unprintable characters escaped: it cannot split its problem or forge another."""
+    with pytest.raises(BackupError) as refused:
+        parse_backup(bad(change))
+    [problem] = refused.value.problems
+    assert problem.startswith(named)
+    assert str(refused.value).splitlines()[1:] == [f"  {problem}"]
 
 
 def test_many_problems_are_listed_briefly() -> None:
