@@ -45,7 +45,9 @@ const WORDING = [
 ];
 
 const ORDER_ID = /^[\p{L}\p{N}][\p{L}\p{N}._/:#-]{0,63}$/u;
-const DECIMAL = /^\d{1,15}(?:\.\d{1,6})?$/;
+// At most twelve digits before the point: the companion refuses an amount over
+// 1e12, and with it the whole order event, so a bigger one is left out here.
+const DECIMAL = /^\d{1,12}(?:\.\d{1,6})?$/;
 // "2,450.50" and "1,234,567" group thousands with commas; "2,450" alone
 // could as well be two and a half, and is refused.
 const GROUPED_DECIMAL = /^\d{1,3}(?:(?:,\d{3})+\.\d{1,6}|(?:,\d{3}){2,})$/;

@@ -89,6 +89,11 @@ const AMOUNTS = [
   [Number.NaN, null],
   [Number.POSITIVE_INFINITY, null],
   ["12.3456789", null],
+  ["999999999999.99", "999999999999.99"],
+  // Over the companion's 1e12, which would refuse the whole order event.
+  ["9999999999999", null],
+  [1e13, null],
+  ["1 000 000 000 000", null],
   ["₽ 100", null],
   [null, null],
   [true, null],
@@ -100,6 +105,16 @@ for (const [value, expected] of AMOUNTS) {
     assert.equal(decimalAmount(value), expected);
   });
 }
+
+test("an amount the companion would refuse is left out, and the order kept", () => {
+  const purchase = { event: "purchase", ecommerce: { transaction_id: "A-1", value: 9_999_999_999_999, currency: "RUB" } };
+  assert.deepEqual(recognizeOrder({ url: "https://shop.example/thanks", dataLayer: [purchase] }, []), {
+    source: "ga4",
+    order_id: "A-1",
+    amount: null,
+    currency: null,
+  });
+});
 
 const ORDER_IDS = [
   ["A-1001", "A-1001"],
