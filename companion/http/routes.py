@@ -49,6 +49,8 @@ async def _parse(request: web.Request, route: Route) -> Any:
             raise ApiError(
                 400, "bad_json", "the body is nested too deeply to be a request"
             ) from exc
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise ApiError(400, "bad_json", "the body has a number too long to read") from exc
         try:
             return route.body.model_validate(document)
         except ValidationError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from companion.catalog.model import Catalog
 from companion.catalog.store import load_catalog, load_index, save_catalog
 from companion.catalog.validate import CatalogError, parse_catalog
+from companion.jsonnumbers import OUT_OF_RANGE as NUMBER_OUT_OF_RANGE
 from companion.storage.db import connect
 from companion.tracking.matcher import export_index
 
@@ -28,7 +30,9 @@ VECTORS = Path(__file__).parents[1] / "vectors" / "match.json"
 BASE: dict[str, Any] = json.loads(VECTORS.read_text(encoding="utf-8"))["catalog"]
 
 # Document-level refusals have no field to name; every other line is "<where>: <why>".
-WHOLE_DOCUMENT = re.compile(r"not JSON: \S.*|the document must be a JSON object with .+")
+WHOLE_DOCUMENT = re.compile(
+    r"not JSON: \S.*|the document must be a JSON object with .+|a number out of range: .+"
+)
 WHERE_AND_WHY = re.compile(r"\S.*: \S.*")
 
 FIELDS = sorted(
@@ -215,6 +219,16 @@ def test_the_edits_reach_past_the_json_layer() -> None:
 def test_deep_nesting_is_a_refusal() -> None:
     with pytest.raises(CatalogError):
         parse_catalog(b"[" * 100_000)
+
+
+@pytest.mark.parametrize("number", [b"1" * 5000, b"1e99999999", b"1e-99999999"])
+def test_a_number_out_of_range_is_a_refusal(number: bytes) -> None:
+    """Once a traceback (5,000 digits), or minutes made an integer (docs/reliability.md)."""
+    started = time.monotonic()
+    with pytest.raises(CatalogError) as refused:
+        parse_catalog(b'{"programs": [{"confirmation_days": %s}], "partners": []}' % number)
+    assert refused.value.problems == [NUMBER_OUT_OF_RANGE]
+    assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize("key", ["", " ", "x\\n  partners[0] domains[0]: forged"])

@@ -200,6 +200,11 @@ def test_deep_nesting_is_refused(companion: FuzzedCompanion) -> None:
     assert_refusal(post(companion, b"[" * 100_000))
 
 
+def test_a_number_too_long_is_refused(companion: FuzzedCompanion) -> None:
+    # Over Python's 4,300 digits json.loads raises ValueError: once a 500 (docs/reliability.md).
+    assert_refusal(post(companion, b'{"events": ' + b"1" * 5000 + b"}"))
+
+
 def test_an_instant_at_the_edge_of_time(companion: FuzzedCompanion, clicks: list[str]) -> None:
     event = {
         "id": uuid.uuid4().hex,
