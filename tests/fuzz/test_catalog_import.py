@@ -25,6 +25,7 @@ from companion.catalog.validate import CatalogError, parse_catalog
 from companion.jsonnumbers import OUT_OF_RANGE as NUMBER_OUT_OF_RANGE
 from companion.storage.db import connect
 from companion.tracking.matcher import export_index
+from tests.fuzz.documents import json_values, node_paths
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "match.json"
 BASE: dict[str, Any] = json.loads(VECTORS.read_text(encoding="utf-8"))["catalog"]
@@ -41,6 +42,7 @@ FIELDS = sorted(
     | {"tracking", "order_pages", "program", "rate_percent", "fixed_amount", "up_to", "note"}
     | {"go_url", "cookies", "params"}
 )
+
 TRICKY = [
     "",
     " ",
@@ -86,34 +88,7 @@ TRICKY = [
 ]
 # Any key at all: an unknown key was once printed as it was, so an empty one named nothing and
 # one with a line break split its problem line (docs/reliability.md, "Found"; the last test pins it).
-KEYS = st.sampled_from(FIELDS) | st.text(
-    st.characters(blacklist_categories=("Cs",)),
-    max_size=12,
-)
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**20), 10**20)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20)
-    | st.sampled_from(TRICKY)
-)
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
-    max_leaves=8,
-)
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for position, value in enumerate(node):
-            found += _paths(value, (*prefix, position))
-    return found
+KEYS, SCALARS, VALUES = json_values(FIELDS, TRICKY)
 
 
 @st.composite
@@ -121,7 +96,7 @@ def edited_catalogs(draw: st.DrawFn) -> bytes:
     """The vectors' catalog with one to four edits: replace, delete, add or duplicate a node."""
     document = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(_paths(document)))
+        path = draw(st.sampled_from(node_paths(document)))
         action = draw(st.sampled_from(["replace", "delete", "add", "duplicate"]))
         if not path:
             document[draw(KEYS)] = draw(VALUES)

@@ -41,6 +41,7 @@ from companion.ledger.backup import (
 from companion.ledger.orders import Ledger, LogFilter, add_order, iter_records, mark
 from companion.storage.db import connect
 from companion.tracking.events import Event, ingest
+from tests.fuzz.documents import json_values, node_paths
 from tests.unit.ledger_seed import CATALOG as LEDGER_CATALOG
 from tests.unit.ledger_seed import seed_purchases, use_catalog
 
@@ -328,20 +329,7 @@ TRICKY: list[Any] = [
     "\u202e",
 ]
 # Any key at all: a field's name, or any text (an unknown key is named in the refusal).
-KEYS = st.sampled_from(FIELDS) | st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**20), 10**20)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20)
-    | st.sampled_from(TRICKY)
-)
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
-    max_leaves=8,
-)
+KEYS, SCALARS, VALUES = json_values(FIELDS, TRICKY)
 # A replacement is half the time one of the tricky values, which reach the rules of the fields
 # they land in. A tweak keeps a string a string: a time becomes any time in datetime's range
 # with any offset (its edges first), a day any day, an amount any decimal; other text changes at
@@ -399,17 +387,6 @@ def _tweaked(draw: st.DrawFn, value: Any) -> Any:
     return draw(st.sampled_from([tweak + text, text + tweak]))
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for position, value in enumerate(node):
-            found += _paths(value, (*prefix, position))
-    return found
-
-
 def _at(document: Any, path: tuple[Any, ...]) -> Any:
     for step in path:
         document = document[step]
@@ -431,7 +408,7 @@ def edited_backups(draw: st.DrawFn) -> bytes:
         # A section first (or the top level), so that the few events get their share; then a
         # node in it, a third of the time a whole record.
         section = draw(st.sampled_from(["clicks", "events", "orders", None]))
-        every = _paths(document)
+        every = node_paths(document)
         paths = [
             path for path in every if (path[:1] == (section,) if section else len(path) <= 1)
         ] or every
@@ -488,7 +465,7 @@ def field_edits(draw: st.DrawFn) -> bytes:
     document = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from([*KINDS, "key", "drop", "twice"]))
-        paths = _paths(document)
+        paths = node_paths(document)
         if kind == "key":  # into an object of each shape alike: records, offers, event data...
             shapes: dict[Any, list[tuple[Any, ...]]] = {}
             for path in paths:
