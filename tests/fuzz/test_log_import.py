@@ -20,7 +20,6 @@ import time
 import unicodedata
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +37,12 @@ from companion.ledger.backup import (
     restore,
     write_backup,
 )
-from companion.ledger.orders import Ledger, LogFilter, add_order, iter_records, mark
+from companion.ledger.orders import Ledger, LogFilter, iter_records
 from companion.storage.db import connect
 from companion.tracking.events import Event, ingest
 from tests.fuzz.documents import json_values, node_paths
 from tests.unit.ledger_seed import CATALOG as LEDGER_CATALOG
-from tests.unit.ledger_seed import seed_purchases, use_catalog
+from tests.unit.ledger_seed import credited_by_hand, seed_purchases, use_catalog
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 FIRST_CLICK = "c_seed000000000000000000"
@@ -101,18 +100,7 @@ def _base() -> tuple[sqlite3.Connection, Ledger, str]:
     ]  # fmt: skip
     assert ingest(conn, events).accepted == len(events)
     conn.execute("UPDATE events SET received_at = at")  # ingest stamps the clock's time
-    added = add_order(
-        conn,
-        ledger,
-        partner="aliexpress",
-        program="mts",
-        amount=Decimal("999.90"),
-        currency="RUB",
-        ordered_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
-        order_id="APP-7",
-    )
-    mark(conn, ledger, added["id"], "confirm", date(2026, 2, 1), Decimal(50))
-    mark(conn, ledger, added["id"], "credit", date(2026, 3, 1), Decimal(50))
+    credited_by_hand(conn, ledger)
     return conn, ledger, exported(conn, ledger)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -20,6 +21,7 @@ from companion.catalog.store import load_index, save_catalog
 from companion.catalog.validate import parse_catalog
 from companion.clock import iso
 from companion.ledger.backup import Backup, Restored, restore
+from companion.ledger.orders import Ledger, add_order, mark
 from companion.tracking.clicks import create_click
 from companion.tracking.events import Event, ingest
 from companion.tracking.matcher import PartnerIndex
@@ -223,3 +225,20 @@ def seed_purchases(
         }
     )
     return restore(conn, backup)
+
+
+def credited_by_hand(conn: sqlite3.Connection, ledger: Ledger) -> dict[str, Any]:
+    """An order added by hand (AliExpress APP-7, 999.90 RUB through MTS), then marked confirmed
+    and credited with 50: a record with every mark a shopper can make."""
+    added = add_order(
+        conn,
+        ledger,
+        partner="aliexpress",
+        program="mts",
+        amount=Decimal("999.90"),
+        currency="RUB",
+        ordered_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
+        order_id="APP-7",
+    )
+    mark(conn, ledger, added["id"], "confirm", date(2026, 2, 1), Decimal(50))
+    return mark(conn, ledger, added["id"], "credit", date(2026, 3, 1), Decimal(50))

@@ -6,7 +6,7 @@ import io
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,17 @@ from typing import Any
 import pytest
 
 from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
-from companion.ledger.orders import Ledger, LogFilter, add_order, iter_records, mark
+from companion.ledger.orders import Ledger, LogFilter, add_order, iter_records
 from companion.storage.db import connect
 from companion.tracking.matcher import PartnerIndex
-from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
+from tests.unit.ledger_seed import (
+    click,
+    credited_by_hand,
+    landing,
+    order,
+    seed_purchases,
+    use_catalog,
+)
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -42,18 +49,7 @@ def filled(conn: sqlite3.Connection, ledger: Ledger) -> None:
     cid = click(conn, ledger.index, "2026-02-01T09:00:00.000Z")
     landing(conn, cid, "2026-02-01T09:00:03Z")
     order(conn, cid, "2026-02-01T09:20:00Z")
-    added = add_order(
-        conn,
-        ledger,
-        partner="aliexpress",
-        program="mts",
-        amount=Decimal("999.90"),
-        currency="RUB",
-        ordered_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
-        order_id="APP-7",
-    )
-    mark(conn, ledger, added["id"], "confirm", date(2026, 2, 1), Decimal(50))
-    mark(conn, ledger, added["id"], "credit", date(2026, 3, 1), Decimal(50))
+    credited_by_hand(conn, ledger)
     seed_purchases(conn, ledger.index, 40, start=datetime(2025, 9, 1, tzinfo=UTC))
 
 
