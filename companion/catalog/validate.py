@@ -15,8 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from companion.catalog.model import Catalog
-from companion.jsonnumbers import OUT_OF_RANGE as NUMBER_OUT_OF_RANGE
-from companion.jsonnumbers import decimal_number
+from companion.jsoninput import JsonInputError, read_json
 from companion.tracking.hosts import parents
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
@@ -38,13 +37,9 @@ def parse_catalog(text: str | bytes) -> Catalog:
     """Validate a catalog document; raise :class:`CatalogError` with every problem found."""
     try:
         # Decimal for every number: rates and amounts are money, never binary floats.
-        raw = json.loads(text, parse_float=decimal_number)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogError([f"not JSON: {exc}"]) from exc
-    except RecursionError as exc:
-        raise CatalogError(["not a catalog: nested too deeply"]) from exc
-    except ValueError as exc:  # a number too long to read (companion/jsonnumbers.py)
-        raise CatalogError([NUMBER_OUT_OF_RANGE]) from exc
+        raw = read_json(text, decimals=True)
+    except JsonInputError as exc:
+        raise CatalogError([str(exc)]) from exc
     if not isinstance(raw, dict):
         raise CatalogError(["the document must be a JSON object with programs and partners"])
     try:

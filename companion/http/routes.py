@@ -7,7 +7,6 @@ table, so the document cannot drift from what the server does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from companion.http.auth import AUTHENTICATED
 from companion.http.errors import ApiError, validation_error
 from companion.http.state import CompanionState
+from companion.jsoninput import JsonInputError, read_json
 
 STATE = web.AppKey("state", CompanionState)
 
@@ -42,15 +42,9 @@ async def _parse(request: web.Request, route: Route) -> Any:
     if route.body is not None:
         raw = await request.read()
         try:
-            document = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ApiError(400, "bad_json", f"the body is not JSON: {exc}") from exc
-        except RecursionError as exc:
-            raise ApiError(
-                400, "bad_json", "the body is nested too deeply to be a request"
-            ) from exc
-        except ValueError as exc:  # an integer of more than 4,300 digits
-            raise ApiError(400, "bad_json", "the body has a number too long to read") from exc
+            document = read_json(raw, decimals=False)
+        except JsonInputError as exc:
+            raise ApiError(400, "bad_json", f"the body cannot be read: {exc}") from exc
         try:
             return route.body.model_validate(document)
         except ValidationError as exc:

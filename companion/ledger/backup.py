@@ -36,8 +36,7 @@ from pydantic import (
 
 from companion.catalog.model import Identifier
 from companion.clock import iso, parse
-from companion.jsonnumbers import OUT_OF_RANGE as NUMBER_OUT_OF_RANGE
-from companion.jsonnumbers import decimal_number
+from companion.jsoninput import JsonInputError, read_json
 from companion.ledger import rules
 from companion.ledger.orders import ORDERS_SELECT, Ledger, cap_shares, facts_of, offer_of
 from companion.storage.db import transaction
@@ -252,13 +251,9 @@ class Restored:
 def parse_backup(text: bytes | str) -> Backup:
     """Validate a backup file; raise :class:`BackupError` naming every fault found."""
     try:
-        raw = json.loads(text, parse_float=decimal_number)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BackupError([f"not JSON: {exc}"]) from exc
-    except RecursionError as exc:
-        raise BackupError(["not JSON: nested too deeply"]) from exc
-    except ValueError as exc:  # a number too long to read (companion/jsonnumbers.py)
-        raise BackupError([NUMBER_OUT_OF_RANGE]) from exc
+        raw = read_json(text, decimals=True)
+    except JsonInputError as exc:
+        raise BackupError([str(exc)]) from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BackupError([f'not a ledger backup: it has no "format": "{FORMAT}"'])
     if isinstance(raw.get("version"), int) and raw["version"] > VERSION:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from companion.catalog.model import Catalog
 from companion.catalog.store import load_catalog, load_index, save_catalog
 from companion.catalog.validate import CatalogError, parse_catalog
-from companion.jsonnumbers import OUT_OF_RANGE as NUMBER_OUT_OF_RANGE
+from companion.jsoninput import OUT_OF_RANGE as NUMBER_OUT_OF_RANGE
 from companion.storage.db import connect
 from companion.tracking.matcher import export_index
 from tests.fuzz.documents import json_values, node_paths
