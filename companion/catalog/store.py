@@ -44,7 +44,11 @@ class StoredCatalog:
 
 def version_of(catalog: Catalog) -> str:
     """A short content hash: the same catalog always has the same version (it is the index's ETag)."""
-    return hashlib.sha256(catalog.model_dump_json().encode()).hexdigest()[:12]
+    return _version_of_document(catalog.model_dump_json())
+
+
+def _version_of_document(document: str) -> str:
+    return hashlib.sha256(document.encode()).hexdigest()[:12]
 
 
 def bundled_catalog() -> Catalog:
@@ -55,14 +59,16 @@ def bundled_catalog() -> Catalog:
 
 def save_catalog(conn: sqlite3.Connection, catalog: Catalog, source: str) -> str:
     """Replace the stored catalog in one transaction; return its version."""
-    version = version_of(catalog)
+    # Serialised once: for a large catalog this is tens of megabytes, hashed and stored.
+    document = catalog.model_dump_json()
+    version = _version_of_document(document)
     with transaction(conn):
         conn.execute(
             "INSERT INTO catalog (id, version, imported_at, source, document) VALUES (1, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET version = excluded.version,"
             " imported_at = excluded.imported_at, source = excluded.source,"
             " document = excluded.document",
-            (version, now_iso(), source, catalog.model_dump_json()),
+            (version, now_iso(), source, document),
         )
         _write_split(conn, catalog, version)
     return version
