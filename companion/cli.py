@@ -143,18 +143,14 @@ def _rate(offer: dict[str, Any]) -> str:
 
 def cmd_match(args: argparse.Namespace, home: Path) -> None:
     conn = _open(home)
-    found = ensure_index(conn, lambda: conn).match_url(args.url)
-    answer = {
-        "url": args.url,
-        "partner": found.partner_json() if found else None,
-        "offers": [view.to_json() for view in found.offers] if found else [],
-    }
+    answer = ensure_index(conn, lambda: conn).answer(args.url)
+    partner = answer["partner"]
     if args.json:
         _print_json(answer)
-    elif found is None:
+    elif partner is None:
         print(f"{args.url}: not a partner store")
     else:
-        print(f"{args.url}: {found.partner.name} ({found.partner.id}, via {found.domain})")
+        print(f"{args.url}: {partner['name']} ({partner['id']}, via {partner['domain']})")
         for offer in answer["offers"]:
             print(f"  {offer['program_name']:<20} {_rate(offer)}")
 

@@ -81,14 +81,6 @@ class Match:
     domain: str
     offers: list[OfferView]
 
-    def partner_json(self) -> dict[str, Any]:
-        return {
-            "id": self.partner.id,
-            "name": self.partner.name,
-            "category": self.partner.category,
-            "domain": self.domain,
-        }
-
 
 def rank_offers(partner: Partner, programs: dict[str, Program]) -> list[OfferView]:
     """Best first: percent offers by rate, then fixed amounts by amount; ties keep catalog order.
@@ -232,15 +224,18 @@ class PartnerIndex:
         """The partner a URL opens, with its offers; ``None`` for other sites."""
         return self._match(self.locate(url))
 
-    def match_entry(self, url: str) -> tuple[str, str, Entry] | None:
-        """``(partner id, catalog domain, entry)`` for a URL: what ``GET /api/v1/match``
-        answers, without reading and validating the partner's full record."""
+    def answer(self, url: str) -> dict[str, Any]:
+        """What ``GET /api/v1/match`` and ``cashback-companion match`` answer for a URL: the
+        partner and its offers, best first, from its stored entry, without reading and
+        validating its full record."""
         found = self.locate(url)
-        if found is None:
-            return None
-        entry = self.entry(found[0])
         # No entry: the catalog was replaced a moment ago (see _match).
-        return None if entry is None else (found[0], found[1], entry)
+        entry = None if found is None else self.entry(found[0])
+        if found is None or entry is None:
+            return {"url": url, "partner": None, "offers": []}
+        partner_id, domain = found
+        partner = {"id": partner_id, "name": entry["name"], "category": entry["category"]}
+        return {"url": url, "partner": {**partner, "domain": domain}, "offers": entry["offers"]}
 
     def _match(self, found: tuple[str, str] | None) -> Match | None:
         if found is None:

@@ -18,7 +18,7 @@ from companion.http import api
 from companion.http.state import CompanionState
 from companion.storage.db import Readers, connect
 from companion.storage.migrations import MIGRATIONS
-from companion.tracking.matcher import PartnerIndex, export_index, partner_entry
+from companion.tracking.matcher import PartnerIndex, export_index
 from tests.unit.test_catalog import GOOD
 
 
@@ -38,16 +38,20 @@ def test_the_index_from_the_database_answers_as_the_one_from_memory(
     for case in vectors["cases"]:
         found = held.match_url(case["url"])
         assert stored.match_url(case["url"]) == found, case["url"]
-        # What GET /api/v1/match answers with, read without the full record, says the same.
-        entry = stored.match_entry(case["url"])
-        if found is None:
-            assert entry is None
-        else:
-            assert entry == (
-                found.partner.id,
-                found.domain,
-                partner_entry(found.partner, held.programs),
-            )
+        # What GET /api/v1/match answers, read without the full record, says the same.
+        partner = None
+        if found is not None:
+            partner = {
+                "id": found.partner.id,
+                "name": found.partner.name,
+                "category": found.partner.category,
+                "domain": found.domain,
+            }
+        assert stored.answer(case["url"]) == {
+            "url": case["url"],
+            "partner": partner,
+            "offers": [view.to_json() for view in found.offers] if found else [],
+        }
 
 
 def test_a_record_of_a_newer_catalog_is_no_partner_until_the_index_is_swapped(
