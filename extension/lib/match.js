@@ -105,14 +105,8 @@ export function matchPartner(index, url) {
 // inherited keys: a host named "constructor" is not a partner. A WeakMap lets an index that was
 // replaced take its table with it.
 const tables = new WeakMap();
-// The index asked about last, and its table: almost every lookup is in the same index, and this
-// spares the WeakMap's own lookup.
-let last = { index: null, table: null };
 
 function hostTable(index) {
-  if (last.index === index) {
-    return last.table;
-  }
   let table = tables.get(index);
   if (table === undefined) {
     table = new Map();
@@ -122,7 +116,6 @@ function hostTable(index) {
     }
     tables.set(index, table);
   }
-  last = { index, table };
   return table;
 }
 
