@@ -157,8 +157,11 @@ class StoredPartners:
         return Partner.model_validate_json(document, context=_TRUSTED_CONTEXT)
 
     def entry(self, partner_id: str) -> Entry | None:
-        entry = self._read("SELECT version, entry FROM catalog_partners WHERE id = ?", partner_id)
-        return None if entry is None else dict(json.loads(entry))
+        text = self._read("SELECT version, entry FROM catalog_partners WHERE id = ?", partner_id)
+        if text is None:
+            return None
+        entry: Entry = json.loads(text)
+        return entry
 
 
 def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex | None:
