@@ -65,7 +65,7 @@ class Readers:
     """A read-only connection for each thread that asks, all closed together.
 
     For reads that must not wait for the database thread: the server's event loop reads a
-    partner's record while matching a URL, a point lookup that takes microseconds.
+    partner's entry to answer a match, a point lookup that takes microseconds.
     """
 
     def __init__(self, path: Path) -> None:
