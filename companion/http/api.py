@@ -49,7 +49,7 @@ async def pair(request: web.Request, state: CompanionState, body: m.PairRequest)
 async def match(request: web.Request, state: CompanionState, query: m.MatchQuery) -> web.Response:
     # Written from the partner's entry as stored, not through MatchResponse, which would
     # validate it again on the endpoint's hot path; tests/fuzz/test_openapi.py checks the shape.
-    return web.json_response(state.index.answer(query.url))
+    return web.json_response(text=state.index.answer_json(query.url))
 
 
 # The partner index is sent in pieces of this size, each read on the database thread.

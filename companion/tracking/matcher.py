@@ -15,6 +15,7 @@ near its import footprint.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ from companion.tracking.hosts import parse_http_url
 # How many full partner records (and their ranked offers) an index keeps at hand. A shopper's
 # browsing returns to a handful of stores; a few hundred records are a megabyte or two.
 PARTNERS_KEPT = 256
+# How many partners' answers to GET /api/v1/match an index keeps, as the JSON text they are sent
+# as: about 350 bytes each where a parsed entry takes ten times that, so a script going through
+# a browsing history of thousands of stores is answered from memory for about 2 MB in all.
+ANSWERS_KEPT = 4096
 
 # The everyday shape of a URL, whose host a browser reads exactly as written: http(s), "//", a
 # host of lower-case ASCII letters, digits, dots and hyphens, then the end, a path, a query or a
@@ -148,9 +153,10 @@ class PartnerIndex:
         # Every partner's id with its category: the log groups totals by it, and it says which
         # partners exist without reading a record.
         self.categories = categories
+        self._source = source
         self._partner = lru_cache(maxsize=PARTNERS_KEPT)(source.record)
-        self._entry = lru_cache(maxsize=PARTNERS_KEPT)(source.entry)
         self._offers = lru_cache(maxsize=PARTNERS_KEPT)(self._rank)
+        self._answer = lru_cache(maxsize=ANSWERS_KEPT)(self._partner_answer)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, version: str) -> PartnerIndex:
@@ -169,13 +175,6 @@ class PartnerIndex:
         if partner_id not in self.categories:
             return None
         return self._partner(partner_id)
-
-    def entry(self, partner_id: str) -> Entry | None:
-        """The partner's entry in the exported index (name, category, offers as JSON, best
-        first); ``None`` for an id this catalog does not have."""
-        if partner_id not in self.categories:
-            return None
-        return self._entry(partner_id)
 
     def offers(self, partner_id: str) -> list[OfferView]:
         """The partner's offers, best first (empty for an unknown partner)."""
@@ -226,16 +225,33 @@ class PartnerIndex:
 
     def answer(self, url: str) -> dict[str, Any]:
         """What ``GET /api/v1/match`` and ``cashback-companion match`` answer for a URL: the
-        partner and its offers, best first, from its stored entry, without reading and
-        validating its full record."""
+        partner and its offers, best first (see :meth:`answer_json`)."""
+        answer: dict[str, Any] = json.loads(self.answer_json(url))
+        return answer
+
+    def answer_json(self, url: str) -> str:
+        """:meth:`answer` as the JSON text the endpoint sends, made from the partner's stored
+        entry without reading and validating its full record."""
         found = self.locate(url)
-        # No entry: the catalog was replaced a moment ago (see _match).
-        entry = None if found is None else self.entry(found[0])
-        if found is None or entry is None:
-            return {"url": url, "partner": None, "offers": []}
-        partner_id, domain = found
+        parts = None
+        if found is not None and found[0] in self.categories:
+            parts = self._answer(found[0])
+        text = json.dumps(url)
+        if found is None or parts is None:
+            # No parts for a partner: the catalog was replaced a moment ago (see _match).
+            return f'{{"url": {text}, "partner": null, "offers": []}}'
+        partner, offers = parts
+        domain = json.dumps(found[1])
+        return f'{{"url": {text}, "partner": {partner}, "domain": {domain}}}, "offers": {offers}}}'
+
+    def _partner_answer(self, partner_id: str) -> tuple[str, str] | None:
+        """The partner's part of an answer as JSON text: its object without the closing brace
+        (the domain matched goes there) and its offers."""
+        entry = self._source.entry(partner_id)
+        if entry is None:
+            return None
         partner = {"id": partner_id, "name": entry["name"], "category": entry["category"]}
-        return {"url": url, "partner": {**partner, "domain": domain}, "offers": entry["offers"]}
+        return json.dumps(partner)[:-1], json.dumps(entry["offers"])
 
     def _match(self, found: tuple[str, str] | None) -> Match | None:
         if found is None:

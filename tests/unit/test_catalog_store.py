@@ -67,11 +67,30 @@ def test_a_record_of_a_newer_catalog_is_no_partner_until_the_index_is_swapped(
 
     # The old index's host table still says ozon.ru, but it never shows the new record as its own.
     assert old.match_url("https://www.ozon.ru/") is None
+    assert old.answer("https://www.ozon.ru/")["partner"] is None
     new = load_index(conn, lambda: conn)
     assert new is not None
     found = new.match_url("https://www.ozon.ru/")
     assert found is not None
     assert found.partner.name == "Ozon Global"
+
+
+def test_an_answer_is_json_whatever_the_names_and_urls_hold(tmp_path: Path) -> None:
+    # The answer is put together from stored JSON pieces; the catalog's and the URL's own
+    # quotes, backslashes and markup must stay inside their strings.
+    odd = copy.deepcopy(GOOD)
+    odd["partners"][0]["name"] = 'Ozon "Global" \\ </script><b>Озон\u2028}'
+    conn = connect(tmp_path / "c.sqlite3")
+    save_catalog(conn, parse_catalog(json.dumps(odd)), "odd")
+    index = load_index(conn, lambda: conn)
+    assert index is not None
+    url = 'https://www.ozon.ru/search?q="},"partner":null,"x":"\\'
+    text = index.answer_json(url)
+    answer = json.loads(text)
+    assert answer["url"] == url
+    assert answer["partner"]["name"] == odd["partners"][0]["name"]
+    assert answer["partner"]["domain"] == "ozon.ru"
+    assert set(answer) == {"url", "partner", "offers"}
 
 
 def test_a_catalog_stored_before_the_split_is_split_on_the_next_start(tmp_path: Path) -> None:
