@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -117,7 +118,7 @@ _STATUS_RANK = {"clicked": 0, "landed": 1, "order_placed": 2}
 
 
 def ingest(
-    conn: sqlite3.Connection, events: list[LandingEvent | PageEvent | OrderEvent]
+    conn: sqlite3.Connection, events: Sequence[LandingEvent | PageEvent | OrderEvent]
 ) -> IngestResult:
     result = IngestResult()
     received = now_iso()
