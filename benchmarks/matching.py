@@ -188,7 +188,7 @@ def http(catalog: dict[str, Any], urls: list[str], duration: float, workdir: Pat
                 load.add(asyncio.run(run_open_loop(port, requests, HTTP_RATE, piece, warmup=1.0)))
         base = _latency_rows("bare", bare_load)
         ours = _latency_rows("companion", ours_load)
-        # The same companion asked once about each of partners it has not answered for, so
+        # The same companion asked once about each of the partners it has not answered for, so
         # every answer is read from the database: what a working set beyond ANSWERS_KEPT costs.
         unseen_requests = [
             get_request(companion.port, f"/api/v1/match?url={quote(url, safe='')}", auth)
