@@ -33,7 +33,7 @@ async function stateOf(tabId, url, sessionOf) {
   if ((await activation.pending(tabId)) !== null) {
     return BADGE.ACTIVATED;
   }
-  const current = await sessionOf(store.id);
+  const current = session.forPage(await sessionOf(store.id), url, store);
   if (current === null) {
     return BADGE.PARTNER;
   }

@@ -123,7 +123,10 @@ async function gather(store, tab, current) {
 export async function run(store, tabId) {
   const tab = tabId === null ? null : await webext.tabs.get(tabId).catch(() => null);
   // A private tab has no session of its own, and must not borrow the normal one's.
-  const current = tab?.incognito ? null : await session.stored(store.id);
+  const stored = tab?.incognito ? null : await session.stored(store.id);
+  const onStore = typeof tab?.url === "string" && (await partners.match(tab.url))?.id === store.id;
+  // After its order, a page of the store other than the confirmation is about another purchase.
+  const current = onStore ? session.forPage(stored, tab.url, store) : stored;
   const facts = await gather(store, tab, current);
   const result = await companion.runChecks(facts, current?.clickId ?? null, lang());
   if (tab !== null) {

@@ -63,7 +63,7 @@ async function promptOrCheck(tabId, url) {
   }
   const isPrivate = await incognito.isPrivateTab(tabId);
   const paying = classifyPath(new URL(url).pathname) !== PAGE_KIND.PAGE;
-  if (!isPrivate && !paying && (await prompting.shouldAsk(store.id))) {
+  if (!isPrivate && !paying && (await prompting.shouldAsk(store, url))) {
     await inject.injectPrompt(tabId);
   } else if (isPrivate || paying || (await session.stored(store.id)) !== null) {
     await diagnostics.checkPage(tabId, store);

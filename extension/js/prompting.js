@@ -1,7 +1,8 @@
 /*
  * Whether to ask the shopper to activate on a store, and what the in-page
  * prompt (contentscripts/prompt.js) shows. The prompt is not shown while
- * the store has a session, after the shopper dismissed it (until the browser
+ * the store has a session (until its order: see session.forPage), after the
+ * shopper dismissed it (until the browser
  * restarts), or ever again on a store where they chose "not on this store"
  * (until they undo it in the popup).
  */
@@ -15,19 +16,20 @@ export function isNeverAsked(partnerId) {
   return storage.isListed("local", LOCAL.NEVER_ASK, partnerId);
 }
 
-export async function shouldAsk(partnerId) {
-  const [never, dismissed, active] = await Promise.all([
-    isNeverAsked(partnerId),
-    storage.isListed("session", SESSION.DISMISSED, partnerId),
-    session.current(partnerId),
+/** Whether to ask on the page `url` of the partner store `store`. */
+export async function shouldAsk(store, url) {
+  const [never, dismissed, current] = await Promise.all([
+    isNeverAsked(store.id),
+    storage.isListed("session", SESSION.DISMISSED, store.id),
+    session.current(store.id),
   ]);
-  return !never && !dismissed && active === null;
+  return !never && !dismissed && session.forPage(current, url, store) === null;
 }
 
 /** What the prompt on `url` shows: {show: false}, or the store and its offers. */
 export async function promptFor(url) {
   const store = await partners.match(url);
-  if (store === null || !(await shouldAsk(store.id))) {
+  if (store === null || !(await shouldAsk(store, url))) {
     return { show: false };
   }
   return { show: true, partner: partners.describe(store) };

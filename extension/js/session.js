@@ -21,7 +21,7 @@ import {
   SIGNS_MAX,
 } from "./constants.js";
 import { webext } from "./webext.js";
-import { classifyPath, PAGE_KIND } from "../lib/pages.js";
+import { classifyPath, isOrderPage, PAGE_KIND } from "../lib/pages.js";
 import { withSign } from "../lib/rivals.js";
 import { recordableUrl } from "../lib/url.js";
 import { recognizeOrder } from "../lib/order.js";
@@ -51,6 +51,21 @@ export async function stored(partnerId) {
 export async function following(partnerId) {
   const session = await current(partnerId);
   return session !== null && session.state !== SESSION_STATE.ORDER_PLACED ? session : null;
+}
+
+/**
+ * The session `current` (as current() gives it) as it stands on the store's
+ * page `url`. A session ends with its order: after it only its own
+ * confirmation page still belongs to it (its badge, its checks). Anywhere
+ * else on the store the shopper is on to another purchase, which needs a
+ * click of its own, so there the store has no session: the prompt asks
+ * again and the checks warn before paying.
+ */
+export function forPage(current, url, store) {
+  if (current === null || current.state !== SESSION_STATE.ORDER_PLACED) {
+    return current;
+  }
+  return isOrderPage(store.partner.order_pages ?? [], new URL(url).pathname) ? current : null;
 }
 
 /** What the popup shows of the store's session. */

@@ -20,6 +20,7 @@ import asyncio
 import base64
 import html
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -128,12 +129,12 @@ STORE_PAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _order_page(slow: bool) -> web.Response:
+def _order_page(slow: bool, order_id: str) -> web.Response:
     datalayer = json.dumps(
         {
             "event": "purchase",
             "ecommerce": {
-                "transaction_id": ORDER_ID,
+                "transaction_id": order_id,
                 "value": ORDER_AMOUNT,
                 "currency": ORDER_CURRENCY,
             },
@@ -143,7 +144,7 @@ def _order_page(slow: bool) -> web.Response:
         {
             "@context": "https://schema.org",
             "@type": "Order",
-            "orderNumber": ORDER_ID,
+            "orderNumber": order_id,
             "price": ORDER_AMOUNT,
             "priceCurrency": ORDER_CURRENCY,
         }
@@ -152,7 +153,7 @@ def _order_page(slow: bool) -> web.Response:
         f"<script>window.dataLayer = window.dataLayer || []; window.dataLayer.push({datalayer});</script>"
         f'<script type="application/ld+json">{jsonld}</script>'
     )
-    body = f"<h1>Thank you for your order!</h1><p>Order #{ORDER_ID} has been placed.</p>"
+    body = f"<h1>Thank you for your order!</h1><p>Order #{order_id} has been placed.</p>"
     if slow:
         body += '<img src="/pixel.gif" alt="" width="1" height="1">'
     return _page("Order placed - Demo Shop", body, head)
@@ -173,7 +174,11 @@ async def store(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(SLOW_PIXEL_S)
         return web.Response(body=PIXEL_GIF, content_type="image/gif")
     if request.path == "/order/complete":
-        response = _order_page(slow="slow" in request.query)
+        # ?order=A-1002 for a second purchase; only letters, digits and hyphens are echoed.
+        order_id = request.query.get("order", ORDER_ID)
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", order_id):
+            raise web.HTTPBadRequest(text="order: letters, digits and hyphens")
+        response = _order_page(slow="slow" in request.query, order_id=order_id)
     elif request.path in STORE_PAGES:
         response = _page(*STORE_PAGES[request.path])
     else:

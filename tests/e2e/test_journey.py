@@ -14,6 +14,7 @@ from tests.e2e.shopper import Shopper
 from tests.e2e.sites import ORDER_AMOUNT, ORDER_CURRENCY, ORDER_ID
 
 PROMPT = "cashback-guard-prompt"
+SECOND_ORDER_ID = "A-1002"
 
 
 def test_whole_journey(shopper: Shopper, companion: Companion, sites: Sites) -> None:
@@ -60,6 +61,27 @@ def test_whole_journey(shopper: Shopper, companion: Companion, sites: Sites) -> 
     records = companion.log_records()
     assert len(records) == 1
     assert companion.cli("log", "--csv").count(ORDER_ID) == 1
+
+    # Another purchase on the same store: the session ended with its order. Straight back to
+    # the cart, the shopper is warned before paying; on a product page the prompt asks again,
+    # and the second order is logged with a click of its own.
+    tab.goto(sites.url("shop.test", "/cart"))
+    tab.wait_for(
+        lambda: tab.attribute("untracked-warning", "data-verdict"),
+        "the warning in the cart of a second purchase",
+    )
+    assert tab.attribute("untracked-warning", "data-verdict") == "untracked"
+    tab.goto(sites.url("shop.test", "/item/2"))
+    activate_from_prompt(tab)
+    tab.wait_for_url(lambda url: "/item/2?aff_id=NET-c_" in url, "the second landing")
+    for path in ("/cart", "/checkout", f"/order/complete?order={SECOND_ORDER_ID}"):
+        tab.goto(sites.url("shop.test", path))
+    second = record_for(
+        companion, lambda r: r["order_id"] == SECOND_ORDER_ID, "the second purchase's order"
+    )
+    assert second["click_id"] != placed["click_id"]
+    assert second["status"] == "order_placed"
+    assert len(companion.log_records()) == 2
 
 
 def test_no_prompt_and_nothing_recorded_off_partner_sites(
