@@ -8,7 +8,7 @@
  * warning (contentscripts/warning.js) shows it, and the one-click fixes
  * (js/fixes.js) do only what it offered.
  */
-import { webext } from "./webext.js";
+import { canDisableExtensions, webext } from "./webext.js";
 import * as storage from "./storage.js";
 import * as companion from "./companion.js";
 import * as cookies from "./cookies.js";
@@ -18,6 +18,7 @@ import * as session from "./session.js";
 import { SESSION } from "./constants.js";
 import { classifyPath, isOrderPage } from "../lib/pages.js";
 import { changedCookies } from "../lib/rivals.js";
+import { possibleActions } from "../lib/actions.js";
 import { cookiesPresent } from "../lib/tracking.js";
 
 const key = (tabId) => `${SESSION.CHECKS_PREFIX}${tabId}`;
@@ -128,7 +129,9 @@ export async function run(store, tabId) {
   // After its order, a page of the store other than the confirmation is about another purchase.
   const current = onStore ? session.forPage(stored, tab.url, store) : stored;
   const facts = await gather(store, tab, current);
-  const result = await companion.runChecks(facts, current?.clickId ?? null, lang());
+  const result = possibleActions(await companion.runChecks(facts, current?.clickId ?? null, lang()), {
+    disableExtensions: canDisableExtensions,
+  });
   if (tab !== null) {
     await storage.update("session", key(tab.id), () => ({ partnerId: store.id, result }));
   }

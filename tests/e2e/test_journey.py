@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tests.e2e.harness import Companion, Sites, wait_until
 from tests.e2e.journey import activate_from_prompt, pair, record_for
-from tests.e2e.shopper import Shopper
+from tests.e2e.shopper import FirefoxShopper, Shopper
 from tests.e2e.sites import ORDER_AMOUNT, ORDER_CURRENCY, ORDER_ID
 
 PROMPT = "cashback-guard-prompt"
@@ -138,6 +138,7 @@ def test_the_welcome_page_opens_at_install(shopper: Shopper, companion: Companio
     pair(shopper, companion)
     welcome = shopper.extension_page("skin/welcome.html")
     welcome.wait_for_attribute("welcome-status", "data-state", "paired")
+
     assert "only when you press Activate" in (welcome.text("affiliate-disclosure") or "")
     assert "stays on this computer" in (welcome.text("what-it-keeps") or "")
 
@@ -147,6 +148,13 @@ def test_the_welcome_page_opens_at_install(shopper: Shopper, companion: Companio
     assert options_tabs() == 0
     welcome.click("open-pairing")
     wait_until(options_tabs, 10, "the pairing form to open from the welcome page")
+
+    # How js/webext.js tells the browsers apart for canDisableExtensions: Firefox turns off
+    # only themes (management.setEnabled), so it gets no "Turn off" button.
+    only_firefox = shopper.extension_eval(
+        "async () => typeof (globalThis.browser ?? globalThis.chrome).runtime.getBrowserInfo"
+    )
+    assert (only_firefox == "function") is isinstance(shopper, FirefoxShopper)
 
 
 def test_a_stopped_companion_is_named_with_the_command_that_starts_it(

@@ -1,9 +1,11 @@
 // The small pure rules: offers as the shopper reads them, the companion's
-// address, the tracking hints, and URLs as events record them.
+// address, the tracking hints, URLs as events record them, and the fixes a
+// browser can carry out.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
+import { possibleActions } from "../../extension/lib/actions.js";
 import { describeOffers } from "../../extension/lib/offers.js";
 import { companionOrigin } from "../../extension/lib/loopback.js";
 import { cookiesPresent, paramsPresent, trackingState, TRACKING } from "../../extension/lib/tracking.js";
@@ -116,4 +118,24 @@ for (const [url, recorded] of RECORDED) {
 test("recorded URLs are capped", () => {
   const long = `https://shop.example/?q=${"x".repeat(5000)}`;
   assert.equal(recordableUrl(long).length, MAX_URL_LENGTH);
+});
+
+test("possibleActions leaves out the fixes the browser cannot carry out, and only those", () => {
+  const turnOff = { type: "disable_extension", extension_id: "rival", label: "Rival Coupons" };
+  const activate = { type: "activate", extension_id: null, label: null };
+  const answer = {
+    verdict: "untracked",
+    warn: true,
+    checks: [
+      { check: "rival_extensions", status: "fail", fix: "Turn it off.", actions: [turnOff, activate] },
+      { check: "ad_blocker", status: "ok", fix: null, actions: [] },
+    ],
+  };
+  assert.equal(possibleActions(answer, { disableExtensions: true }), answer);
+  const firefox = possibleActions(answer, { disableExtensions: false });
+  assert.deepEqual(firefox.checks[0].actions, [activate]);
+  assert.equal(firefox.checks[0].fix, "Turn it off.");
+  assert.deepEqual(firefox.checks[1], answer.checks[1]);
+  assert.equal(firefox.verdict, "untracked");
+  assert.deepEqual(answer.checks[0].actions, [turnOff, activate], "the answer given is not changed");
 });
