@@ -79,10 +79,6 @@ export const BADGE = Object.freeze({
 // session keeps its newest few: enough to say what happened, bounded however
 // often a rival extension strikes.
 export const SIGNS_MAX = 20;
-// What a session remembers of the store's cookies from before the click:
-// their names only, as many as the companion takes.
-export const COOKIE_NAMES_MAX = 200;
-export const COOKIE_NAME_CHARS = 256;
 // The error a redirect hop gets instead of a page when an extension puts its
 // own page in place of a blocked document (strict blocking), as the
 // companion's ad-blocker rule names it.

@@ -5,7 +5,6 @@
  * shopper asks for it. Only partner stores' cookies are ever read here.
  */
 import { webext } from "./webext.js";
-import { COOKIE_NAME_CHARS, COOKIE_NAMES_MAX } from "./constants.js";
 
 const inStore = (storeId) => (storeId === null || storeId === undefined ? {} : { storeId });
 
@@ -14,10 +13,8 @@ export function forUrl(url, storeId) {
   return webext.cookies.getAll({ url, ...inStore(storeId) }).catch(() => []);
 }
 
-/** Their names, deduplicated and capped as the companion takes them. */
-export function namesOf(cookies) {
-  return [...new Set(cookies.map((cookie) => cookie.name.slice(0, COOKIE_NAME_CHARS)))].slice(0, COOKIE_NAMES_MAX);
-}
+/** Their names as the companion takes them. */
+export { cookieNames as namesOf } from "../lib/tracking.js";
 
 /** {name: digest} of the cookies among `names` (the partner's tracking cookies). */
 export async function digestsOf(cookies, names) {

@@ -42,6 +42,22 @@ export function cookiesPresent(cookies, names) {
   return names.filter((name) => typeof name === "string" && seen.has(name));
 }
 
+// What a session remembers of the store's cookies from before the click:
+// their names only, as many as the companion takes.
+export const COOKIE_NAMES_MAX = 200;
+export const COOKIE_NAME_CHARS = 256;
+
+/**
+ * The names of `cookies`, deduplicated and capped as the companion takes
+ * them. A cookie set as `document.cookie = "x"` has an empty name: it is no
+ * cart or login cookie, and the companion refuses an empty name, which
+ * would cost the whole session its checks.
+ */
+export function cookieNames(cookies) {
+  const names = cookies.map((cookie) => cookie.name.slice(0, COOKIE_NAME_CHARS)).filter((name) => name !== "");
+  return [...new Set(names)].slice(0, COOKIE_NAMES_MAX);
+}
+
 /** Tracked when any hint was seen, else at risk: the companion's rule. */
 export function trackingState(cookieNames, paramNames) {
   return cookieNames.length + paramNames.length > 0 ? TRACKING.TRACKED : TRACKING.AT_RISK;

@@ -8,7 +8,15 @@ import { readFileSync } from "node:fs";
 import { possibleActions } from "../../extension/lib/actions.js";
 import { describeOffers } from "../../extension/lib/offers.js";
 import { companionOrigin } from "../../extension/lib/loopback.js";
-import { cookiesPresent, paramsPresent, trackingState, TRACKING } from "../../extension/lib/tracking.js";
+import {
+  COOKIE_NAME_CHARS,
+  COOKIE_NAMES_MAX,
+  cookieNames,
+  cookiesPresent,
+  paramsPresent,
+  trackingState,
+  TRACKING,
+} from "../../extension/lib/tracking.js";
 import { MAX_URL_LENGTH, recordableUrl } from "../../extension/lib/url.js";
 
 // The extension's own message lookup, with the real English and Russian texts.
@@ -138,4 +146,13 @@ test("possibleActions leaves out the fixes the browser cannot carry out, and onl
   assert.deepEqual(firefox.checks[1], answer.checks[1]);
   assert.equal(firefox.verdict, "untracked");
   assert.deepEqual(answer.checks[0].actions, [turnOff, activate], "the answer given is not changed");
+});
+
+test("cookieNames: each name once, none empty, each and all capped as the companion takes them", () => {
+  const jar = (...names) => names.map((name) => ({ name, value: "v" }));
+  assert.deepEqual(cookieNames(jar("cart", "", "session", "cart")), ["cart", "session"]);
+  assert.deepEqual(cookieNames(jar("")), []);
+  assert.deepEqual(cookieNames(jar("x".repeat(300))), ["x".repeat(COOKIE_NAME_CHARS)]);
+  const many = jar(...Array.from({ length: 250 }, (_, n) => `c${n}`));
+  assert.equal(cookieNames(many).length, COOKIE_NAMES_MAX);
 });
