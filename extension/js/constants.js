@@ -105,4 +105,7 @@ export const SESSION = Object.freeze({
   // visit check), and the last checks answered for each tab (the warning).
   CART_BEFORE: "cartBefore",
   CHECKS_PREFIX: "checks:",
+  // The partner store each tab showed last (js/overwrites.js); no key for a
+  // tab on any other site.
+  SHOWN_PREFIX: "shown:",
 });

@@ -146,7 +146,7 @@ async function onErrorOccurred(details) {
 }
 
 async function onTabRemoved(tabId) {
-  overwrites.onRemoved(tabId);
+  await overwrites.onRemoved(tabId);
   const unfinished = await pageload.onLeaving(tabId);
   if (unfinished !== null) {
     await diagnostics.runFor(unfinished, null);

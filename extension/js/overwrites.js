@@ -6,20 +6,22 @@
  * session (js/session.js); the companion's rules judge them. A changed
  * tracking cookie is compared when the checks run (js/diagnostics.js).
  *
- * The hops of a tab's redirects, and which store (if any) the tab showed
- * last, are kept in memory only, until the next navigation commits: most are
- * none of a store's business, and nothing about a site that is no partner is
- * ever stored.
+ * The hops of a tab's redirects are kept in memory only, until the next
+ * navigation commits (seconds, while the worker is busy with the tab's
+ * events): most are none of a store's business. Which partner store the tab
+ * showed last is in storage.session, since the page before a re-entry may be
+ * minutes old and the worker stops after 30 idle seconds; a tab on a site
+ * that is no partner has no key there, so nothing about that site is kept.
  */
 import * as partners from "./partners.js";
 import * as session from "./session.js";
-import { MAX_HOPS, SESSION_STATE } from "./constants.js";
+import * as storage from "./storage.js";
+import { MAX_HOPS, SESSION, SESSION_STATE } from "./constants.js";
 import { changedParams, entryVia } from "../lib/rivals.js";
 
 // tabId → {requestId, hops}: the redirects of the navigation in progress.
 const redirects = new Map();
-// tabId → the partner id of the page the tab last committed, or null.
-const shown = new Map();
+const shownKey = (tabId) => `${SESSION.SHOWN_PREFIX}${tabId}`;
 
 /** A 30x of a top-level navigation that is not our own activation's. */
 export function onRedirect(tabId, requestId, url, redirectUrl) {
@@ -33,10 +35,13 @@ export function onRedirect(tabId, requestId, url, redirectUrl) {
  * null), `inChain` whether it belongs to our own activation's redirect.
  */
 export async function onCommitted(tabId, url, store, inChain) {
-  const previous = shown.get(tabId) ?? null;
   const chain = redirects.get(tabId);
   redirects.delete(tabId);
-  shown.set(tabId, store?.id ?? null);
+  let previous = null;
+  await storage.update("session", shownKey(tabId), (before) => {
+    previous = before ?? null;
+    return store?.id;
+  });
   if (store === null || inChain) {
     return;
   }
@@ -62,7 +67,7 @@ export async function onCommitted(tabId, url, store, inChain) {
 }
 
 /** The tab is gone: forget what was kept for it. */
-export function onRemoved(tabId) {
+export async function onRemoved(tabId) {
   redirects.delete(tabId);
-  shown.delete(tabId);
+  await storage.update("session", shownKey(tabId), () => undefined);
 }
