@@ -198,7 +198,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         return await network_click(request)
     if host == "rival.test" and request.path == "/click":
         return await rival_click(request)
-    if host == "shop.test":
+    # store123.test: the partners of a large catalog, each the same demo store.
+    if host == "shop.test" or re.fullmatch(r"store\d+\.test", host):
         return await store(request)
     if host == "other.test":
         return _page("Other site", "<h1>Just a blog</h1><p>Nothing to buy; order of the day.</p>")

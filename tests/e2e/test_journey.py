@@ -8,10 +8,14 @@ click tracked and the order with its id and amount in ``cashback-companion log``
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 from tests.e2e.harness import Companion, Sites, wait_until
 from tests.e2e.journey import activate_from_prompt, pair, record_for
 from tests.e2e.shopper import FirefoxShopper, Shopper
-from tests.e2e.sites import ORDER_AMOUNT, ORDER_CURRENCY, ORDER_ID
+from tests.e2e.sites import ORDER_AMOUNT, ORDER_CURRENCY, ORDER_ID, demo_catalog
 
 PROMPT = "cashback-guard-prompt"
 SECOND_ORDER_ID = "A-1002"
@@ -189,3 +193,41 @@ def test_a_stopped_companion_is_named_with_the_command_that_starts_it(
     tab.wait_for_url(lambda url: "/item/1?aff_id=" in url, "the landing on the store")
     record_for(companion, lambda r: r["status"] == "landed", "the click to be landed")
     assert len(companion.log_records()) == 1
+
+
+def test_a_large_catalog_is_kept_for_matching_while_the_companion_is_down(
+    shopper: Shopper, companion: Companion, sites: Sites, tmp_path: Path
+) -> None:
+    """40,000 partner stores: an index of about 22 MB of JSON, more than Chromium lets
+    storage.local hold without unlimitedStorage (this test fails without it). The extension
+    keeps it, and matches from it with the companion stopped."""
+    catalog = demo_catalog(sites.port)
+    (shop,) = catalog["partners"]
+    catalog["partners"] += [
+        {
+            **shop,
+            "id": f"store{number}",
+            "name": f"Store {number}",
+            "domains": [f"store{number}.test"],
+        }
+        for number in range(40_000)
+    ]
+    path = tmp_path / "large-catalog.json"
+    path.write_text(json.dumps(catalog), encoding="utf-8")
+    imported = companion.cli("catalog", "import", str(path))
+    version = re.search(r"catalog version (\w+)", imported)
+    assert version is not None, imported
+    pair(shopper, companion)
+
+    def kept() -> str | None:
+        stored: str | None = shopper.extension_eval(
+            "async () => (await (globalThis.browser ?? globalThis.chrome).storage.local"
+            ".get('partnerIndex')).partnerIndex?.index?.version ?? null"
+        )
+        return stored
+
+    wait_until(lambda: kept() == version[1], 60, f"the index {version[1]} to be kept")
+    companion.stop()
+    tab = shopper.new_tab()
+    tab.goto(sites.url("store39999.test", "/item/1"))
+    assert tab.wait_for(lambda: tab.count(PROMPT), "the prompt on the last of 20,000 stores")
