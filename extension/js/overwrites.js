@@ -17,7 +17,7 @@ import * as partners from "./partners.js";
 import * as session from "./session.js";
 import * as storage from "./storage.js";
 import { MAX_HOPS, SESSION, SESSION_STATE } from "./constants.js";
-import { changedParams, entryVia } from "../lib/rivals.js";
+import { changedParams, entersWithClick, entryVia } from "../lib/rivals.js";
 
 // tabId → {requestId, hops}: the redirects of the navigation in progress.
 const redirects = new Map();
@@ -49,7 +49,8 @@ export async function onCommitted(tabId, url, store, inChain) {
   if (current === null || current.state !== SESSION_STATE.LANDED) {
     return;
   }
-  if (chain !== undefined && chain.hops.at(-1) === url) {
+  const hints = store.partner.tracking ?? {};
+  if (chain !== undefined && chain.hops.at(-1) === url && entersWithClick(url, hints.params)) {
     const hops = await Promise.all(
       chain.hops.map(async (hop) => ({ url: hop, store: (await partners.match(hop))?.id === store.id })),
     );
@@ -60,7 +61,6 @@ export async function onCommitted(tabId, url, store, inChain) {
       await session.note(store.id, current.clickId, "reentries", { via, from_store: previous === store.id });
     }
   }
-  const hints = store.partner.tracking ?? {};
   for (const name of changedParams(current.landing?.paramValues ?? {}, url, hints.params)) {
     await session.note(store.id, current.clickId, "paramsChanged", name);
   }

@@ -61,6 +61,19 @@ export function entryVia(hops) {
 }
 
 /**
+ * Whether a navigation that entered the store through another host (entryVia)
+ * brought an affiliate's click: the partner's tracking parameter on the URL
+ * it landed on. Signing in with an ID provider, or a bank's 3-D Secure page,
+ * also sends the tab back to the store through other hosts, without one. For
+ * a partner whose catalog entry names no parameter the two cannot be told
+ * apart, and every such entry counts.
+ */
+export function entersWithClick(url, names) {
+  const known = Array.isArray(names) ? names.filter((name) => typeof name === "string") : [];
+  return known.length === 0 || Object.keys(paramValues([url], known)).length > 0;
+}
+
+/**
  * `url` without the partner's tracking parameters: what is left of an earlier
  * affiliate's click must not ride along to the program's redirect, where the
  * store could read the old value before the new one.

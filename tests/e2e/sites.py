@@ -192,12 +192,23 @@ async def store(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def sign_in(request: web.Request) -> web.StreamResponse:
+    """An ID provider the shopper is already signed in with: straight back to the store."""
+    back = urlsplit(request.query.get("to", ""))
+    if back.hostname != "shop.test":
+        # Back to the store only: a test site is no open redirect either.
+        raise web.HTTPBadRequest(text="to: a shop.test URL")
+    raise web.HTTPFound(urlunsplit(back._replace(query="code=signed-in")))
+
+
 async def dispatch(request: web.Request) -> web.StreamResponse:
     host = _host(request)
     if host == "net.test" and request.path == "/click":
         return await network_click(request)
     if host == "rival.test" and request.path == "/click":
         return await rival_click(request)
+    if host == "sso.test" and request.path == "/authorize":
+        return sign_in(request)
     # store123.test: the partners of a large catalog, each the same demo store.
     if host == "shop.test" or re.fullmatch(r"store\d+\.test", host):
         return await store(request)

@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Locator, Page, Playwright, expect
@@ -329,3 +330,25 @@ def test_the_confirmation_page_left_before_it_loaded(
     # The session's log keeps it: the run made as the page was left reads at risk.
     runs = check_runs(companion, latest_click(companion)["click_id"])
     assert any(run["verdict"] == "at_risk" for run in runs), runs
+
+
+def test_a_sign_in_through_another_site_is_no_lost_click(
+    open_browser: OpenBrowser, companion: Companion, sites: Sites
+) -> None:
+    """Signing in with an ID provider leaves the store and comes back by redirect, as a rival's
+    network does, but brings no affiliate's parameter: the click still counts."""
+    browser = paired(open_browser, companion)
+    page = browser.context.new_page()
+    page.goto(sites.url("shop.test", "/item/1"))
+    activate_on(page)
+    landed_with(page, "NET-c_")
+    click_id = latest_click(companion)["click_id"]
+    back = sites.url("shop.test", "/account")
+    page.goto(sites.url("sso.test", f"/authorize?{urlencode({'to': back})}"))
+    page.wait_for_url("**/account?code=signed-in", timeout=TIMEOUT_MS)
+    page.goto(sites.url("shop.test", "/cart"))
+    no_warning_once_checked(page, companion, click_id, "cart")
+    verdict, checks = popup_checks(browser, page)
+    assert verdict == "tracked"
+    assert checks["rival_extensions"] == ("ok", "no_rival")
+    assert checks["one_session"] == ("ok", "one_session")

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   changedCookies,
   changedParams,
+  entersWithClick,
   entryVia,
   paramValues,
   withoutParams,
@@ -99,5 +100,25 @@ const CLEANED = [
 for (const [url, expected] of CLEANED) {
   test(`withoutParams ${url}`, () => {
     assert.equal(withoutParams(url, ["aff_id"]), expected);
+  });
+}
+
+// [url landed on, the partner's tracking params, an affiliate's click?]
+const ENTERED = [
+  [`${STORE}/item/1?aff_id=RIVAL-1`, ["aff_id"], true],
+  [`${STORE}/item/1?x=1&aff_id=`, ["aff_id"], true],
+  // A sign-in or a 3-D Secure page sends the tab back without one.
+  [`${STORE}/auth/callback?code=abc`, ["aff_id"], false],
+  [`${STORE}/order/complete?PaRes=xyz`, ["aff_id", "utm_source"], false],
+  [`${STORE}/?utm_source=admitad`, ["aff_id", "utm_source"], true],
+  // No parameter named in the catalog: no telling, so it counts.
+  [`${STORE}/auth/callback`, [], true],
+  [`${STORE}/auth/callback`, undefined, true],
+  [`${STORE}/auth/callback`, [42], true],
+];
+
+for (const [url, names, expected] of ENTERED) {
+  test(`entersWithClick ${url} ${JSON.stringify(names)}`, () => {
+    assert.equal(entersWithClick(url, names), expected);
   });
 }
