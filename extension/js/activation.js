@@ -118,16 +118,28 @@ export async function onCompleted(tabId, url) {
   if (chain === null) {
     return false;
   }
-  const store = await partners.match(url);
-  if (chain.committedUrl === url && store?.id === chain.partnerId) {
-    if (sameRequest(chain.requestedUrl, url)) {
-      await land(tabId, chain.clickId, url, store.partner);
+  // The document committed last, whatever its own scripts did to the address
+  // since: many stores cut the affiliate's parameters from it while the page
+  // loads (history.replaceState, which cannot leave the origin).
+  const landingUrl = sameOrigin(chain.committedUrl, url) ? chain.committedUrl : null;
+  const store = landingUrl === null ? null : await partners.match(landingUrl);
+  if (store !== null && store.id === chain.partnerId) {
+    if (sameRequest(chain.requestedUrl, landingUrl)) {
+      await land(tabId, chain.clickId, landingUrl, store.partner);
     } else {
-      await storage.update("session", key(tabId), (stored) => (isLive(stored) ? { ...stored, landingUrl: url } : undefined));
+      await storage.update("session", key(tabId), (stored) => (isLive(stored) ? { ...stored, landingUrl } : undefined));
       setTimeout(() => void landWaiting(tabId, chain.clickId), REQUEST_EVENTS_GRACE_MS);
     }
   }
   return true;
+}
+
+function sameOrigin(first, second) {
+  try {
+    return typeof first === "string" && new URL(first).origin === new URL(second).origin;
+  } catch {
+    return false;
+  }
 }
 
 // Requests carry no fragment; documents do.

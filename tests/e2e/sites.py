@@ -118,6 +118,17 @@ STORE_PAGES: dict[str, tuple[str, str]] = {
         "<h1>Kettle</h1><p>Order now and get it tomorrow. Price 2450.50 RUB.</p>"
         '<a href="/cart">Add to cart</a>',
     ),
+    "/item/2": (
+        "Teapot - Demo Shop",
+        '<h1>Teapot</h1><p>Price 990 RUB.</p><a href="/cart">Add to cart</a>',
+    ),
+    # As many stores do: the affiliate's parameters are read, then cut from the address bar
+    # while the page loads (history.replaceState, before the load event).
+    "/item/tidy": (
+        "Mug - Demo Shop",
+        "<h1>Mug</h1><p>Price 450 RUB.</p>"
+        "<script>history.replaceState(null, '', location.pathname);</script>",
+    ),
     "/cart": (
         "Cart - Demo Shop",
         '<h1>Your cart</h1><p>Kettle, 1 pc</p><a href="/checkout">Checkout</a>',

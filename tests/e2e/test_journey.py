@@ -231,3 +231,16 @@ def test_a_large_catalog_is_kept_for_matching_while_the_companion_is_down(
     tab = shopper.new_tab()
     tab.goto(sites.url("store39999.test", "/item/1"))
     assert tab.wait_for(lambda: tab.count(PROMPT), "the prompt on the last of 20,000 stores")
+
+
+def test_a_store_that_cuts_the_affiliate_parameter_from_its_address(
+    shopper: Shopper, companion: Companion, sites: Sites
+) -> None:
+    """The landing page rewrites its own URL while it loads: still a landing, and tracked."""
+    pair(shopper, companion)
+    tab = shopper.new_tab()
+    tab.goto(sites.url("shop.test", "/item/tidy"))
+    activate_from_prompt(tab)
+    landed = record_for(companion, lambda r: r["status"] == "landed", "the click to be landed")
+    assert landed["tracking"] == "tracked"
+    assert tab.url.endswith("/item/tidy")
