@@ -150,16 +150,24 @@ def no_warning_once_checked(page: Page, companion: Companion, click_id: str, kin
     expect(page.locator(WARNING)).to_have_count(0)
 
 
-def clean_purchase_reads_tracked(
+def landed_cleanly(
     open_browser: OpenBrowser, companion: Companion, sites: Sites
-) -> None:
-    """The control: nothing the programs warn about, so the checks find nothing."""
+) -> tuple[Browser, Page, str]:
+    """A paired browser with no other extension, activated on the store and landed there:
+    the browser, its tab and the click's id."""
     browser = paired(open_browser, companion)
     page = browser.context.new_page()
     page.goto(sites.url("shop.test", "/item/1"))
     activate_on(page)
     landed_with(page, "NET-c_")
-    click_id = latest_click(companion)["click_id"]
+    return browser, page, latest_click(companion)["click_id"]
+
+
+def clean_purchase_reads_tracked(
+    open_browser: OpenBrowser, companion: Companion, sites: Sites
+) -> None:
+    """The control: nothing the programs warn about, so the checks find nothing."""
+    browser, page, click_id = landed_cleanly(open_browser, companion, sites)
     for path, kind in (("/cart", "cart"), ("/checkout", "checkout")):
         page.goto(sites.url("shop.test", path))
         no_warning_once_checked(page, companion, click_id, kind)
@@ -337,12 +345,7 @@ def test_a_sign_in_through_another_site_is_no_lost_click(
 ) -> None:
     """Signing in with an ID provider leaves the store and comes back by redirect, as a rival's
     network does, but brings no affiliate's parameter: the click still counts."""
-    browser = paired(open_browser, companion)
-    page = browser.context.new_page()
-    page.goto(sites.url("shop.test", "/item/1"))
-    activate_on(page)
-    landed_with(page, "NET-c_")
-    click_id = latest_click(companion)["click_id"]
+    browser, page, click_id = landed_cleanly(open_browser, companion, sites)
     back = sites.url("shop.test", "/account")
     page.goto(sites.url("sso.test", f"/authorize?{urlencode({'to': back})}"))
     page.wait_for_url("**/account?code=signed-in", timeout=TIMEOUT_MS)
