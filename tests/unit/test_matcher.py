@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from companion.catalog.model import KnownExtensions
@@ -146,14 +146,11 @@ class NoRecords:
 NAME = st.lists(st.sampled_from(["a", "b", "shop", "co", "uk", "com"]), min_size=2, max_size=5)
 
 
-@given(
-    st.dictionaries(NAME.map(".".join), st.sampled_from(["p1", "p2", None]), max_size=12),
-    st.lists(st.sampled_from(["a", "b", "www", "shop", "co", "uk", "com"]), min_size=1, max_size=6),
-)
-def test_the_walk_finds_what_every_parent_would(
-    hosts: dict[str, str | None], labels: list[str]
-) -> None:
-    index = PartnerIndex(
+WALK_LABELS = st.sampled_from(["a", "b", "www", "shop", "co", "uk", "com", ""])
+
+
+def _walk_index(hosts: dict[str, str | None]) -> PartnerIndex:
+    return PartnerIndex(
         "walk",
         programs=[],
         extensions=KnownExtensions(),
@@ -161,5 +158,50 @@ def test_the_walk_finds_what_every_parent_would(
         categories={},
         source=NoRecords(),
     )
-    host = ".".join(labels)
+
+
+TABLE = {"shop.com": "p", "a.b.shop.com": "q", "seller.shop.com": None, "uk.co.uk": "u"}
+
+
+@pytest.mark.parametrize(
+    ("host", "found"),
+    [
+        ("shop.com", ("p", "shop.com")),
+        ("www.shop.com", ("p", "shop.com")),
+        # b.shop.com is no key, though one is listed beneath it: shop.com decides.
+        ("b.shop.com", ("p", "shop.com")),
+        ("x.b.shop.com", ("p", "shop.com")),
+        ("a.b.shop.com", ("q", "a.b.shop.com")),
+        ("x.a.b.shop.com", ("q", "a.b.shop.com")),
+        ("seller.shop.com", None),
+        ("x.seller.shop.com", None),
+        ("co.uk", None),
+        ("www.uk.co.uk", ("u", "uk.co.uk")),
+        ("shop.co.uk", None),
+        ("com", None),
+        ("", None),
+        ("10.0.0.1", None),
+    ],
+)
+def test_walk_table(host: str, found: tuple[str, str] | None) -> None:
+    index = _walk_index(TABLE)
+    assert index.locate_host(host) == found == _naive(TABLE, host)
+
+
+@settings(max_examples=500)
+@given(
+    st.dictionaries(NAME.map(".".join), st.sampled_from(["p1", "p2", None]), max_size=12),
+    st.lists(WALK_LABELS, max_size=3),
+    st.data(),
+)
+def test_the_walk_finds_what_every_parent_would(
+    hosts: dict[str, str | None], labels: list[str], data: st.DataObject
+) -> None:
+    """The walk against the rule as first written, for hosts and URLs, with keys listed beneath
+    keys, excluded hosts and empty labels. Half the hosts end in a listed key, since a host
+    drawn label by label rarely meets a key of four or five labels."""
+    index = _walk_index(hosts)
+    ending = data.draw(st.sampled_from(sorted(hosts))) if hosts and data.draw(st.booleans()) else ""
+    host = ".".join([*labels, ending] if ending else labels)
     assert index.locate_host(host) == _naive(hosts, host)
+    assert index.locate(f"https://{host}/") == _slow_path(index, f"https://{host}/")
