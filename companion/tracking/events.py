@@ -26,6 +26,7 @@ from pydantic import (
 
 from companion.clock import iso, now_iso
 from companion.storage.db import transaction
+from companion.tracking.sightings import Completed, KnownOrder, NewOrder, place
 
 Url = Annotated[str, StringConstraints(max_length=8192)]
 Name = Annotated[str, StringConstraints(max_length=256)]
@@ -183,23 +184,55 @@ def _apply(
                 (at, event.click_id),
             )
     else:
-        order = event.data
-        # Once per store and order id; an order page without an id counts once per click.
-        key = order.order_id if order.order_id is not None else f"click:{event.click_id}"
+        _place_order(conn, event, at, partner)
+        _advance(conn, event.click_id, status, "order_placed")
+
+
+def _place_order(conn: sqlite3.Connection, event: OrderEvent, at: str, partner: str) -> None:
+    """Stores a sighting of an order as :func:`companion.tracking.sightings.place` decides."""
+    order = event.data
+    amount = None if order.amount is None else format(order.amount, "f")
+    # A constant: the f-strings below add only their own WHERE clauses.
+    columns = "SELECT id, order_id, amount IS NOT NULL AS priced FROM orders"
+    numbered = None
+    if order.order_id is not None:
+        row = conn.execute(
+            f"{columns} WHERE partner_id = ? AND order_key = ? AND order_id IS NOT NULL",
+            (partner, order.order_id),
+        ).fetchone()
+        numbered = None if row is None else _known(row)
+    of_click = [
+        _known(row) for row in conn.execute(f"{columns} WHERE click_id = ?", (event.click_id,))
+    ]
+    action = place(order.order_id, amount is not None, event.click_id, numbered, of_click)
+    if isinstance(action, NewOrder):
         conn.execute(
             "INSERT INTO orders (partner_id, order_key, click_id, order_id, amount, currency,"
             " ordered_at, source, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            # A number that reads like another click's key ("click:c_...") is left out.
             " ON CONFLICT (partner_id, order_key) DO NOTHING",
             (
                 partner,
-                key,
+                action.key,
                 event.click_id,
                 order.order_id,
-                None if order.amount is None else format(order.amount, "f"),
+                amount,
                 order.currency,
                 at,
                 order.source,
                 order.url,
             ),
         )
-        _advance(conn, event.click_id, status, "order_placed")
+    elif isinstance(action, Completed):
+        # SET reads the row as it was: the currency comes with the amount it belongs to. The
+        # time, page and source stay those of the first sighting, when the order was placed.
+        conn.execute(
+            "UPDATE orders SET order_key = COALESCE(?, order_key),"
+            " order_id = COALESCE(?, order_id), amount = COALESCE(amount, ?),"
+            " currency = CASE WHEN amount IS NULL THEN ? ELSE currency END WHERE id = ?",
+            (action.order_id, action.order_id, amount, order.currency, action.row),
+        )
+
+
+def _known(row: sqlite3.Row) -> KnownOrder:
+    return KnownOrder(row["id"], row["order_id"], bool(row["priced"]))

@@ -178,6 +178,50 @@ async def test_session_events(
     assert state.conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 1
 
 
+ORDER_PAGE = "https://shop.example/order/1/done"
+BARE = {"url": ORDER_PAGE, "source": "order_page"}
+NUMBERED = {"url": ORDER_PAGE, "order_id": "A-1001", "source": "wording"}
+FULL = {**NUMBERED, "amount": "2450.50", "currency": "RUB", "source": "ga4"}
+
+
+@pytest.mark.parametrize(
+    "sightings",
+    [
+        [BARE, FULL],  # the page read before its tag manager pushed the purchase
+        [FULL, BARE],  # two reads of the page racing the other way
+        [BARE, NUMBERED, FULL],  # the number from the wording, the amount later
+        [NUMBERED, BARE, FULL],
+        [BARE, BARE, FULL, NUMBERED, BARE],
+    ],
+)
+async def test_one_purchase_sighted_several_times_is_one_order_with_all_that_was_seen(
+    client: TestClient, state: CompanionState, auth: dict[str, str], sightings: list[Any]
+) -> None:
+    cid = (await make_click(client, auth))["click_id"]
+    # One batch each, as the extension sends them seconds apart, and all in one batch.
+    for data in sightings:
+        await client.post(
+            "/api/v1/events", json={"events": [event(cid, "order", data)]}, headers=auth
+        )
+    other = (await make_click(client, auth))["click_id"]
+    batch = [
+        event(other, "order", {**data, "order_id": "B-7"} if "order_id" in data else data)
+        for data in sightings
+    ]
+    await client.post("/api/v1/events", json={"events": batch}, headers=auth)
+
+    orders = state.conn.execute(
+        "SELECT click_id, order_id, amount, currency, source, ordered_at FROM orders"
+        " ORDER BY order_id"
+    ).fetchall()
+    assert [tuple(row) for row in orders] == [
+        (cid, "A-1001", "2450.50", "RUB", sightings[0]["source"], "2026-11-23T08:00:00.000Z"),
+        (other, "B-7", "2450.50", "RUB", sightings[0]["source"], "2026-11-23T08:00:00.000Z"),
+    ]
+    # Every sighting stays as evidence.
+    assert state.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2 * len(sightings)
+
+
 async def test_landing_without_hints_is_at_risk_and_status_never_goes_back(
     client: TestClient, auth: dict[str, str]
 ) -> None:
