@@ -24,7 +24,7 @@ import { webext } from "./webext.js";
 import { classifyPath, isOrderPage, PAGE_KIND } from "../lib/pages.js";
 import { withSign } from "../lib/rivals.js";
 import { recordableUrl } from "../lib/url.js";
-import { recognizeOrder } from "../lib/order.js";
+import { addsTo, isComplete, recognizeOrder } from "../lib/order.js";
 import { TRACKING } from "../lib/tracking.js";
 
 const key = (partnerId) => `${LOCAL.SESSION_PREFIX}${partnerId}`;
@@ -155,13 +155,18 @@ export function setCartBefore(partnerId, open) {
 
 /**
  * Looks for an order confirmation on a partner page that finished loading,
- * again a little later when the page fills in after load. Stops at the first
- * order found, or when the tab is no longer on this store.
+ * again a little later when the page fills in after load. Once an order is
+ * recorded, the session has ended with it; the page is still read until it
+ * has given the order's id and amount, and what it adds is recorded under the
+ * same click (the companion makes one order of the sightings). Stops then, or
+ * when the tab is no longer on this store.
  */
 export async function lookForOrder(tabId, partnerId) {
+  let session = null;
+  let recorded = null;
   for (const delay of ORDER_CHECK_DELAYS_MS) {
     await new Promise((resolve) => setTimeout(resolve, delay));
-    const session = await following(partnerId);
+    session = recorded === null ? await following(partnerId) : session;
     if (session === null) {
       return;
     }
@@ -175,31 +180,48 @@ export async function lookForOrder(tabId, partnerId) {
       return;
     }
     const order = recognizeOrder(facts, store.partner.order_pages);
-    if (order !== null) {
-      await recordOrder(session, facts.url, order);
+    if (order === null || !addsTo(order, recorded)) {
+      continue;
+    }
+    if (!(await recordOrder(session, facts.url, order, recorded === null)) || isComplete(order)) {
       return;
     }
+    recorded = order;
   }
 }
 
 // One order is recorded once per store and order id (an order without an id
-// once per confirmation URL), however often its page is shown or reloaded.
-async function recordOrder(session, url, order) {
+// once per confirmation URL), however often its page is shown or reloaded,
+// unless it is a later sighting (`first` false) that adds to it. Whether it
+// was recorded.
+async function recordOrder(session, url, order, first) {
   const orderKey = order.order_id ?? recordableUrl(url);
   let isNew = false;
   await storage.update("local", `${LOCAL.SEEN_ORDERS_PREFIX}${session.partnerId}`, (seen = []) => {
     isNew = !seen.includes(orderKey);
     return isNew ? [...seen, orderKey].slice(-SEEN_ORDERS_MAX) : seen;
   });
-  if (!isNew) {
-    return;
+  if (first && !isNew) {
+    return false;
   }
   await companion.record("order", session.clickId, { url: recordableUrl(url), ...order });
   await updateSession(session.partnerId, session.clickId, (latest) => ({
     ...latest,
     state: SESSION_STATE.ORDER_PLACED,
-    order: { order_id: order.order_id, amount: order.amount, currency: order.currency },
+    order: withDetails(latest.order, order),
   }));
+  return true;
+}
+
+// The session's order with what a sighting adds, as the companion keeps it:
+// an amount comes with its currency.
+function withDetails(known, order) {
+  const priced = known?.amount != null;
+  return {
+    order_id: known?.order_id ?? order.order_id,
+    amount: priced ? known.amount : order.amount,
+    currency: priced ? known.currency : order.currency,
+  };
 }
 
 // Sessions too old to count are ignored where they are read; they are

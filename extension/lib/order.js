@@ -93,6 +93,24 @@ export function recognizeOrder(facts, orderPages = []) {
   };
 }
 
+/**
+ * Whether `order` tells more than `earlier`, the same page's order as last
+ * recorded (null: none yet): an id or an amount where that had none. A page's
+ * tag manager or script often brings them a moment after the page.
+ */
+export function addsTo(order, earlier) {
+  return (
+    earlier === null ||
+    (order.order_id !== null && earlier.order_id === null) ||
+    (order.amount !== null && earlier.amount === null)
+  );
+}
+
+/** Whether an order has all a confirmation page can tell: its id and amount. */
+export function isComplete(order) {
+  return order.order_id !== null && order.amount !== null;
+}
+
 // GA4 through Google Tag Manager: {event: "purchase", ecommerce: {...}};
 // through gtag.js, whose dataLayer entries are its arguments:
 // ["event", "purchase", {...}]. The last purchase on the page wins.

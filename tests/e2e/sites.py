@@ -8,7 +8,9 @@ Chromium maps every ``*.test`` name to 127.0.0.1 (``--host-resolver-rules``), so
   ``aff_id`` parameter, as real networks do.
 - ``shop.test`` sets its tracking cookie ``aff_click`` whenever a URL carries ``aff_id``, and
   sells one item through cart, checkout and an order-confirmation page that reports the order
-  the three ways real stores do (GA4 dataLayer, JSON-LD, wording).
+  the three ways real stores do (GA4 dataLayer, JSON-LD, wording). With ``?late=1`` the page
+  says only "Thank you for your order!" at first, and its script adds the order's number and
+  pushes the purchase to the dataLayer a moment later, as a tag manager does.
 - ``other.test`` is a site that is no partner of anything.
 - ``rival.test/click`` is another affiliate network, the one a rival coupon extension sends the
   shopper through (``extensions/rival``): it 302s to the store with its own ``aff_id``.
@@ -38,6 +40,8 @@ RIVAL_AFFILIATE = "RIVAL-1"
 # The order page's conversion pixel, with ?slow=1, answers this late: the page has not finished
 # loading until then, which is what the page-load check is about.
 SLOW_PIXEL_S = 5
+# With ?late=1, the order's number and the dataLayer's purchase come this long after the page.
+LATE_DETAILS_MS = 1200
 PIXEL_GIF = base64.b64decode("R0lGODlhAQABAAAAACH5BAEAAAAALAAAAAABAAEAAAIBAAA7")
 
 
@@ -140,7 +144,7 @@ STORE_PAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _order_page(slow: bool, order_id: str) -> web.Response:
+def _order_page(order_id: str, *, slow: bool, late: bool) -> web.Response:
     datalayer = json.dumps(
         {
             "event": "purchase",
@@ -160,11 +164,24 @@ def _order_page(slow: bool, order_id: str) -> web.Response:
             "priceCurrency": ORDER_CURRENCY,
         }
     )
-    head = (
-        f"<script>window.dataLayer = window.dataLayer || []; window.dataLayer.push({datalayer});</script>"
-        f'<script type="application/ld+json">{jsonld}</script>'
-    )
-    body = f"<h1>Thank you for your order!</h1><p>Order #{order_id} has been placed.</p>"
+    placed = f"<p>Order #{order_id} has been placed.</p>"
+    body = "<h1>Thank you for your order!</h1>"
+    if late:
+        # order_id is letters, digits and hyphens (checked in store()): safe in a JS string.
+        head = ""
+        body += (
+            "<script>setTimeout(() => {"
+            f" document.body.insertAdjacentHTML('beforeend', '{placed}');"
+            f" (window.dataLayer = window.dataLayer || []).push({datalayer});"
+            f" }}, {LATE_DETAILS_MS});</script>"
+        )
+    else:
+        head = (
+            f"<script>window.dataLayer = window.dataLayer || [];"
+            f" window.dataLayer.push({datalayer});</script>"
+            f'<script type="application/ld+json">{jsonld}</script>'
+        )
+        body += placed
     if slow:
         body += '<img src="/pixel.gif" alt="" width="1" height="1">'
     return _page("Order placed - Demo Shop", body, head)
@@ -189,7 +206,7 @@ async def store(request: web.Request) -> web.StreamResponse:
         order_id = request.query.get("order", ORDER_ID)
         if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", order_id):
             raise web.HTTPBadRequest(text="order: letters, digits and hyphens")
-        response = _order_page(slow="slow" in request.query, order_id=order_id)
+        response = _order_page(order_id, slow="slow" in request.query, late="late" in request.query)
     elif request.path in STORE_PAGES:
         response = _page(*STORE_PAGES[request.path])
     else:

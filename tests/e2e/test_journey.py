@@ -68,7 +68,9 @@ def test_whole_journey(shopper: Shopper, companion: Companion, sites: Sites) -> 
 
     # Another purchase on the same store: the session ended with its order. Straight back to
     # the cart, the shopper is warned before paying; on a product page the prompt asks again,
-    # and the second order is logged with a click of its own.
+    # and the second order is logged with a click of its own. Its confirmation page gives the
+    # order's number and amount only a moment after it loads (?late=1): the order is logged
+    # once, with both, though the page was first read without them.
     tab.goto(sites.url("shop.test", "/cart"))
     tab.wait_for(
         lambda: tab.attribute("untracked-warning", "data-verdict"),
@@ -78,13 +80,14 @@ def test_whole_journey(shopper: Shopper, companion: Companion, sites: Sites) -> 
     tab.goto(sites.url("shop.test", "/item/2"))
     activate_from_prompt(tab)
     tab.wait_for_url(lambda url: "/item/2?aff_id=NET-c_" in url, "the second landing")
-    for path in ("/cart", "/checkout", f"/order/complete?order={SECOND_ORDER_ID}"):
+    for path in ("/cart", "/checkout", f"/order/complete?order={SECOND_ORDER_ID}&late=1"):
         tab.goto(sites.url("shop.test", path))
     second = record_for(
         companion, lambda r: r["order_id"] == SECOND_ORDER_ID, "the second purchase's order"
     )
     assert second["click_id"] != placed["click_id"]
     assert second["status"] == "order_placed"
+    assert (second["order_amount"], second["order_currency"]) == (ORDER_AMOUNT, ORDER_CURRENCY)
     assert len(companion.log_records()) == 2
 
 

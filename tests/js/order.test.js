@@ -5,7 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 
-import { decimalAmount, FACT_LIMITS, orderId, recognizeOrder } from "../../extension/lib/order.js";
+import {
+  addsTo,
+  decimalAmount,
+  FACT_LIMITS,
+  isComplete,
+  orderId,
+  recognizeOrder,
+} from "../../extension/lib/order.js";
 
 const FIXTURES = new URL("./fixtures/orders/", import.meta.url);
 
@@ -134,5 +141,32 @@ const ORDER_IDS = [
 for (const [value, expected] of ORDER_IDS) {
   test(`orderId(${JSON.stringify(value)}) = ${expected}`, () => {
     assert.equal(orderId(value), expected);
+  });
+}
+
+// A later read of the same confirmation page: [order, as recorded before, adds to it, complete].
+const BARE = { source: "order_page", order_id: null, amount: null, currency: null };
+const NUMBERED = { source: "wording", order_id: "A-1", amount: null, currency: null };
+const PRICED = { source: "order_page", order_id: null, amount: "10.00", currency: "RUB" };
+const FULL = { source: "ga4", order_id: "A-1", amount: "10.00", currency: "RUB" };
+const SIGHTINGS = [
+  [BARE, null, true, false],
+  [FULL, null, true, true],
+  [BARE, BARE, false, false],
+  [NUMBERED, BARE, true, false],
+  [PRICED, BARE, true, false],
+  [FULL, NUMBERED, true, true],
+  [NUMBERED, NUMBERED, false, false],
+  [BARE, NUMBERED, false, false],
+  [PRICED, NUMBERED, true, false],
+  [FULL, FULL, false, true],
+  [BARE, FULL, false, false],
+  [NUMBERED, PRICED, true, false],
+];
+
+for (const [order, earlier, adds, complete] of SIGHTINGS) {
+  test(`sighting ${JSON.stringify(order)} after ${JSON.stringify(earlier)}`, () => {
+    assert.equal(addsTo(order, earlier), adds);
+    assert.equal(isComplete(order), complete);
   });
 }
