@@ -177,16 +177,15 @@ def _largest_first(
 
 
 class TotalsCache:
-    """The last totals made on one connection, given again while nothing has been written to
-    the database since: the totals page at 100,000 records takes about a second to make, and a
-    shopper looks at it again and again without a purchase in between.
+    """The last totals made, given again while no order changed: the totals page at 100,000
+    records takes about a second to make, and a shopper looks at it again and again without a
+    purchase in between.
 
-    Totals depend on the orders, their clicks and the catalog, never on the time of day (an
-    order awaiting confirmation and an overdue one count alike), so what decides is whether
-    anything was written: by this connection (``total_changes``), by another one, such as the
-    CLI (``PRAGMA data_version``), or a new catalog. Any write at all counts, which may make
-    them again for nothing, never keep them when they changed. The totals given are shared: a
-    caller only reads them.
+    Totals depend on the orders, the click fields an order is summed under and the catalog,
+    never on the time of day (an order awaiting confirmation and an overdue one count alike).
+    The database counts the writes to those (``ledger_version``, kept by triggers: migration 6),
+    whichever process makes them, so the pages a shopper opens, the landings and the logins do
+    not make them again. The totals given are shared: a caller only reads them.
     """
 
     def __init__(self) -> None:
@@ -196,12 +195,8 @@ class TotalsCache:
     def totals(self, conn: sqlite3.Connection, ledger: Ledger) -> Totals:
         # Read before the orders are: a write in between makes the key older than the totals,
         # so they are made again next time, never kept past a change.
-        key = (
-            conn,
-            ledger.index.version,
-            conn.total_changes,
-            conn.execute("PRAGMA data_version").fetchone()[0],
-        )
+        (version,) = conn.execute("SELECT version FROM ledger_version").fetchone()
+        key = (conn, ledger.index.version, version)
         if self._totals is None or key != self._key:
             self._totals = ledger_totals(conn, ledger)
             self._key = key

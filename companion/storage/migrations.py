@@ -163,4 +163,26 @@ MIGRATIONS: list[str] = [
             || target_url || ' ' || coalesce(landing_url, ''))
     )
     """,
+    # 6: what the ledger's sums are made of changes only with an order, or with the click fields
+    # an order is summed under, so a counter of those writes tells the totals page
+    # (companion/ledger/totals.py) whether to make them again: the pages a shopper opens, the
+    # landings and the logins are writes too, and used to make them again each time.
+    """
+    CREATE TABLE ledger_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    );
+    INSERT INTO ledger_version (id, version) VALUES (1, 0);
+    CREATE TRIGGER ledger_order_added AFTER INSERT ON orders
+    BEGIN UPDATE ledger_version SET version = version + 1; END;
+    CREATE TRIGGER ledger_order_changed AFTER UPDATE ON orders
+    BEGIN UPDATE ledger_version SET version = version + 1; END;
+    CREATE TRIGGER ledger_order_removed AFTER DELETE ON orders
+    BEGIN UPDATE ledger_version SET version = version + 1; END;
+    CREATE TRIGGER ledger_click_changed
+    AFTER UPDATE OF partner_id, partner_name, program_id, program_name, offer ON clicks
+    BEGIN UPDATE ledger_version SET version = version + 1; END;
+    CREATE TRIGGER ledger_click_removed AFTER DELETE ON clicks
+    BEGIN UPDATE ledger_version SET version = version + 1; END
+    """,
 ]

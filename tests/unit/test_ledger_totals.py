@@ -29,7 +29,7 @@ from companion.ledger.orders import (
     offer_of,
 )
 from companion.ledger.totals import Totals, TotalsCache, ledger_totals
-from companion.storage.db import connect
+from companion.storage.db import connect, transaction
 from tests.unit.ledger_seed import CATALOG, click, order, seed_purchases, use_catalog
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -214,7 +214,7 @@ def test_totals_do_not_depend_on_the_day(conn: sqlite3.Connection) -> None:
     assert plain(ledger_totals(conn, early)) == plain(ledger_totals(conn, late))
 
 
-def test_totals_are_kept_until_something_is_written(conn: sqlite3.Connection) -> None:
+def test_totals_are_kept_until_an_order_is_written(conn: sqlite3.Connection) -> None:
     index = use_catalog(conn)
     seed_purchases(conn, index, 120, start=datetime(2025, 12, 1, tzinfo=UTC))
     ledger = Ledger(index, NOW)
@@ -228,13 +228,27 @@ def test_totals_are_kept_until_something_is_written(conn: sqlite3.Connection) ->
     assert second is not first
     assert plain(second) == plain(ledger_totals(conn, ledger)) != plain(first)
     assert cache.totals(conn, ledger) is second
-    # A write by another connection (the CLI is another process).
+    # Writes that touch no order (a login, a page the shopper opened): kept.
     other = connect(db_path(data_dir()))
     new_login(other, NOW)
-    other.close()
+    with transaction(other):
+        other.execute("UPDATE clicks SET pages_seen = pages_seen + 1, status = 'landed'")
+    assert cache.totals(conn, ledger) is second
+    # An order written by another connection (the CLI is another process).
+    with transaction(other):
+        other.execute("UPDATE orders SET declined_on = NULL, confirmed_on = NULL")
     third = cache.totals(conn, ledger)
     assert third is not second
+    assert plain(third) == plain(ledger_totals(conn, ledger)) != plain(second)
     assert cache.totals(conn, ledger) is third
+    # A click's summed fields changed (no code does this today; a hand edit of the database).
+    with transaction(other):
+        other.execute("UPDATE clicks SET partner_name = partner_name || ' (renamed)'")
+    other.close()
+    renamed_store = cache.totals(conn, ledger)
+    assert renamed_store is not third
+    assert cache.totals(conn, ledger) is renamed_store
+    third = renamed_store
     # A new catalog.
     renamed = copy.deepcopy(CATALOG)
     renamed["partners"][0]["category"] = "travel"
