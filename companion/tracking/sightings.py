@@ -8,14 +8,18 @@ both; or, when two reads of one page race, in either order. Every sighting is ke
 :func:`place` decides what it does to the orders, so that the log shows the purchase once, with
 everything that was seen of it.
 
-The rule, per store:
+A click is one purchase: the extension ends a session with its order, and the next purchase
+needs a click of its own. So, per store:
 
-- A sighting with an order number is that order: the order with that number gets a missing
-  amount filled in. With no order of that number yet, the click's order seen without a number
-  (there is at most one) becomes it. Failing both, it is a new order.
-- A sighting without a number belongs to the click's order, if the click has exactly one, and
-  fills in its missing amount; with no order yet it is a new order, once per click. With several
-  orders on the click it cannot tell which, and changes nothing.
+- A sighting with an order number that the store's log has is that order, through whichever
+  click: it gets a missing amount filled in.
+- Otherwise a sighting, numbered or not, belongs to its click's order, if the click has one: it
+  fills in the number and the amount that order lacks. A page can show two numbers for one
+  purchase (the one in its text, another in its tag manager's data); the first one recorded
+  stays, and the other is kept in the sighting's event. With no order on the click yet, it is a
+  new order, under its number or, without one, once per click.
+- A log from before this rule may hold several orders on one click: a sighting that is none of
+  them by number then cannot tell which it belongs to, and changes nothing.
 """
 
 from __future__ import annotations
@@ -60,19 +64,18 @@ def place(
     ``numbered`` is the store's order with the sighting's number, if it has one; ``of_click``
     the orders of the click the sighting came with.
     """
-    if order_id is not None:
-        if numbered is not None:
-            return _fill(numbered, priced)
-        unnumbered = next((known for known in of_click if known.order_id is None), None)
-        if unnumbered is not None:
-            return Completed(unnumbered.row, order_id)
-        return NewOrder(order_id)
+    if numbered is not None:
+        return _fill(numbered, order_id, priced)
     if not of_click:
-        return NewOrder(f"click:{click_id}")
+        return NewOrder(order_id if order_id is not None else f"click:{click_id}")
     if len(of_click) == 1:
-        return _fill(of_click[0], priced)
+        return _fill(of_click[0], order_id, priced)
     return None
 
 
-def _fill(known: KnownOrder, priced: bool) -> Completed | None:
-    return Completed(known.row) if priced and not known.priced else None
+def _fill(known: KnownOrder, order_id: str | None, priced: bool) -> Completed | None:
+    """What a sighting adds to an order it belongs to; ``None`` when it adds nothing."""
+    number = order_id if known.order_id is None else None
+    if number is None and not (priced and not known.priced):
+        return None
+    return Completed(known.row, number)

@@ -182,6 +182,8 @@ ORDER_PAGE = "https://shop.example/order/1/done"
 BARE = {"url": ORDER_PAGE, "source": "order_page"}
 NUMBERED = {"url": ORDER_PAGE, "order_id": "A-1001", "source": "wording"}
 FULL = {**NUMBERED, "amount": "2450.50", "currency": "RUB", "source": "ga4"}
+# The same purchase under its tag manager's own transaction id.
+RENUMBERED = {**FULL, "order_id": "T-98765"}
 
 
 @pytest.mark.parametrize(
@@ -192,6 +194,7 @@ FULL = {**NUMBERED, "amount": "2450.50", "currency": "RUB", "source": "ga4"}
         [BARE, NUMBERED, FULL],  # the number from the wording, the amount later
         [NUMBERED, BARE, FULL],
         [BARE, BARE, FULL, NUMBERED, BARE],
+        [NUMBERED, RENUMBERED],  # the number in the text first, then the dataLayer's
     ],
 )
 async def test_one_purchase_sighted_several_times_is_one_order_with_all_that_was_seen(

@@ -31,13 +31,17 @@ OTHER = KnownOrder(row=4, order_id="B-2", priced=True)
         # The same order number through another click (a reload after a new activation).
         ("A-1", True, NUMBERED, [], Completed(2)),
         ("A-1", True, PRICED, [], None),
-        # Two numbered orders on one click: both are kept, and a sighting without a number
-        # cannot tell which it is.
-        ("B-2", True, None, [PRICED], NewOrder("B-2")),
+        # Two numbers for one purchase (the page's text, then its tag manager's data): one
+        # order, with the first number and the amount the second sighting brings.
+        ("T-9", True, None, [NUMBERED], Completed(2)),
+        ("T-9", False, None, [NUMBERED], None),
+        ("T-9", True, None, [PRICED], None),
+        # A log from before the rule, with several orders on one click: a sighting that is none
+        # of them by number cannot tell which it belongs to.
+        ("C-3", True, None, [NUMBERED, OTHER], None),
         (None, True, None, [NUMBERED, OTHER], None),
-        # A click's unnumbered order takes the first number seen; a second number is a second
-        # order.
-        ("B-2", True, None, [NUMBERED, UNNUMBERED], Completed(1, "B-2")),
+        ("B-2", True, OTHER, [NUMBERED, OTHER], None),
+        ("A-1", True, NUMBERED, [NUMBERED, OTHER], Completed(2)),
     ],
 )
 def test_place(
