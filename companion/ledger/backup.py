@@ -39,7 +39,7 @@ from companion.clock import iso, parse
 from companion.jsoninput import JsonInputError, read_json
 from companion.ledger import rules
 from companion.ledger.orders import ORDERS_SELECT, Ledger, cap_shares, facts_of, offer_of
-from companion.storage.db import transaction
+from companion.storage.db import snapshot, transaction
 from companion.tracking.events import LandingData, OrderData, PageData
 
 FORMAT = "cashback-companion-ledger"
@@ -467,7 +467,15 @@ _SECTIONS = [
 
 
 def write_backup(conn: sqlite3.Connection, ledger: Ledger, out: IO[str]) -> int:
-    """Write the whole ledger to ``out`` a batch at a time; return how many rows were written."""
+    """Write the whole ledger to ``out`` a batch at a time; return how many rows were written.
+
+    All of it from one snapshot: the companion may log a click and its events while the CLI
+    exports, and a file holding an event without its click would be refused whole on import."""
+    with snapshot(conn):
+        return _write_sections(conn, ledger, out)
+
+
+def _write_sections(conn: sqlite3.Connection, ledger: Ledger, out: IO[str]) -> int:
     confirmed = conn.execute(ORDERS_SELECT + " WHERE o.confirmed_on IS NOT NULL").fetchall()
     shares = cap_shares(ledger, confirmed)
     out.write(f'{{"format": "{FORMAT}", "version": {VERSION}, "exported_at": "{iso(ledger.now)}"')

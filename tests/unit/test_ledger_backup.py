@@ -96,6 +96,38 @@ def test_round_trip_to_another_machine(
     assert exported(there, there_ledger) == text
 
 
+class _ShopperMeanwhile(io.StringIO):
+    """The export's output; when the clicks are written, the running companion (another
+    connection) logs a new click with its landing, as it would while the shopper buys."""
+
+    def __init__(self, companion: sqlite3.Connection, index: PartnerIndex) -> None:
+        super().__init__()
+        self.companion, self.index = companion, index
+
+    def write(self, text: str) -> int:
+        if '"events": [' in text:
+            cid = click(self.companion, self.index, "2026-03-10T11:59:00.000Z")
+            landing(self.companion, cid, "2026-03-10T11:59:03Z")
+        return super().write(text)
+
+
+def test_an_export_is_one_moment_of_the_log_while_the_companion_writes(
+    open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]], tmp_path: Path
+) -> None:
+    here, here_ledger = open_db("here")
+    filled(here, here_ledger)
+    before = log_of(here, here_ledger)
+    companion = connect(tmp_path / "here.sqlite3")
+    out = _ShopperMeanwhile(companion, here_ledger.index)
+    write_backup(here, here_ledger, out)
+    companion.close()
+
+    there, there_ledger = open_db("there")
+    restore(there, parse_backup(out.getvalue()))
+    assert log_of(there, there_ledger) == before
+    assert len(log_of(here, here_ledger)) == len(before) + 1
+
+
 def test_restore_merges_and_keeps_what_is_stored(
     open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]],
 ) -> None:
