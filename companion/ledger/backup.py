@@ -38,6 +38,7 @@ from companion.catalog.model import Identifier
 from companion.clock import iso, parse
 from companion.jsoninput import JsonInputError, read_json
 from companion.ledger import rules
+from companion.ledger.limits import OUT_OF_RANGE, places, plausible
 from companion.ledger.orders import ORDERS_SELECT, Ledger, cap_shares, facts_of, offer_of
 from companion.storage.db import snapshot, transaction
 from companion.tracking.events import LandingData, OrderData, PageData
@@ -63,36 +64,14 @@ class BackupError(ValueError):
         )
 
 
-# Times and days in a file are taken from 1970 to 8999: the ledger adds confirmation windows and
-# payout months to them, which past datetime's range (years 1 to 9999) is an OverflowError.
-FIRST_YEAR, LAST_YEAR = 1970, 8999
-OUT_OF_RANGE = f"must be in the years {FIRST_YEAR} to {LAST_YEAR}"
-# Amounts and rates are stored written out ("0.0001"), so their decimal places are bounded:
-# "1e-99999999" is 11 characters in a file and 100 MB in the database.
-MAX_PLACES = 20
-
-
 def _timestamp(text: str) -> str:
     """Any ISO 8601 time with a zone, stored in the companion's own form so text order is time order."""
     try:
         moment = parse(text).astimezone(UTC)
     except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before the year 1 in UTC
         raise ValueError(OUT_OF_RANGE) from exc
-    _plausible(moment.date())
+    plausible(moment.date())
     return iso(moment)
-
-
-def _plausible(day: date) -> date:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValueError(OUT_OF_RANGE)
-    return day
-
-
-def _places(value: Decimal) -> Decimal:
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_PLACES:
-        raise ValueError(f"must have at most {MAX_PLACES} decimal places")
-    return value
 
 
 def _http_url(text: str) -> str:
@@ -104,12 +83,12 @@ def _http_url(text: str) -> str:
 
 
 Timestamp = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timestamp)]
-Day = Annotated[date, AfterValidator(_plausible)]
+Day = Annotated[date, AfterValidator(plausible)]
 Url = Annotated[str, StringConstraints(max_length=8192)]
 HttpUrl = Annotated[Url, AfterValidator(_http_url)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Money = Annotated[
-    Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False), AfterValidator(_places)
+    Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False), AfterValidator(places)
 ]
 Count = Annotated[int, Field(ge=0, le=2**63 - 1)]  # what SQLite's INTEGER holds
 ClickId = Annotated[str, StringConstraints(pattern=r"^c_[A-Za-z0-9_-]{1,62}$")]
@@ -125,7 +104,7 @@ class OfferSnapshot(_Row):
     program: Identifier
     program_name: Name
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-    rate_percent: Annotated[Decimal, Field(ge=0, le=100), AfterValidator(_places)] | None
+    rate_percent: Annotated[Decimal, Field(ge=0, le=100), AfterValidator(places)] | None
     fixed_amount: Money | None
     up_to: bool
     confirmation_days: Annotated[int, Field(ge=1, le=730)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +29,7 @@ from companion.clock import iso, parse
 from companion.diagnostics.store import checks_at_purchase
 from companion.errors import InputError
 from companion.ledger import rules
+from companion.ledger.limits import places, plausible
 from companion.ledger.rules import Action, LedgerState, ProgramRules
 from companion.storage.db import transaction
 from companion.tracking.clicks import record_of
@@ -619,12 +620,14 @@ def add_order(
         raise LedgerError(f"{found.name} has no offer from program {program!r}", "program")
     if not amount.is_finite() or not Decimal(0) < amount <= MAX_AMOUNT:
         raise LedgerError("must be a positive amount of at most 10^12", "amount")
+    _within(places, amount, "amount")
     if len(currency) != 3 or not currency.isascii() or not currency.isupper():
         raise LedgerError("must be a three-letter code such as RUB", "currency")
     if ordered_at.tzinfo is None:
         raise LedgerError("needs a time zone, e.g. 2026-01-10T12:00:00+03:00", "ordered_at")
     if ordered_at > ledger.now:
         raise LedgerError("is in the future", "ordered_at")
+    _within(plausible, ordered_at.date(), "ordered_at")
     order_id = order_id.strip()
     if not 0 < len(order_id) <= MAX_ORDER_ID:
         raise LedgerError(f"must be 1 to {MAX_ORDER_ID} characters", "order_id")
@@ -675,6 +678,8 @@ def mark(
     """
     if cashback is not None and (not cashback.is_finite() or not 0 <= cashback <= MAX_AMOUNT):
         raise LedgerError("must be an amount between 0 and 10^12", "amount")
+    if cashback is not None:
+        _within(places, cashback, "amount")
     if action == "credit" and cashback is None:
         raise LedgerError("say how much was credited", "amount")
     with transaction(conn):
@@ -716,6 +721,14 @@ def mark(
     updated = get_record(conn, ledger, record["id"])
     assert updated is not None
     return updated
+
+
+def _within(check: Callable[[Any], object], value: object, field: str) -> None:
+    """A limit of ledger/limits.py as a LedgerError naming ``field``."""
+    try:
+        check(value)
+    except ValueError as exc:
+        raise LedgerError(str(exc), field) from exc
 
 
 def _decimal(value: object) -> Decimal | None:

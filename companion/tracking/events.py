@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from companion.clock import iso, now_iso
+from companion.ledger.limits import OUT_OF_RANGE, places, plausible
 from companion.storage.db import transaction
 from companion.tracking.sightings import Completed, KnownOrder, NewOrder, place
 
@@ -37,9 +38,13 @@ def _aware(moment: datetime) -> datetime:
         raise ValueError("a time must have a time zone (e.g. Z)")
     try:
         # Stored in UTC; an instant at the edge of datetime's range has no UTC form.
-        moment.astimezone(UTC)
+        in_utc = moment.astimezone(UTC)
     except OverflowError as exc:
-        raise ValueError("a time out of range") from exc
+        raise ValueError(f"a time out of range: {OUT_OF_RANGE}") from exc
+    try:
+        plausible(in_utc.date())
+    except ValueError as exc:
+        raise ValueError(f"a time out of range: {exc}") from exc
     return moment
 
 
@@ -72,7 +77,12 @@ class PageData(_Data):
 class OrderData(_Data):
     url: Url | None = None
     order_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    amount: Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False)] | None = None
+    amount: (
+        Annotated[
+            Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False), AfterValidator(places)
+        ]
+        | None
+    ) = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     source: Literal["order_page", "ga4", "ua", "jsonld", "wording", "manual"]
 

@@ -269,7 +269,7 @@ async def test_bad_events_are_422_naming_the_field(
 
 
 async def test_bad_order_amounts(client: TestClient, auth: dict[str, str]) -> None:
-    for amount in ["-1", "NaN", "1e13", "abc"]:
+    for amount in ["-1", "NaN", "1e13", "abc", "1.000000000000000000001"]:
         bad = event("c_x", "order", {"amount": amount, "source": "ga4"})
         assert (
             await client.post("/api/v1/events", json={"events": [bad]}, headers=auth)
@@ -313,7 +313,17 @@ async def test_match_endpoint(client: TestClient, auth: dict[str, str]) -> None:
     assert (await client.get("/api/v1/match", headers=auth)).status == 422
 
 
-@pytest.mark.parametrize("at", [1795424550, "0001-01-01T00:00:00+05:00", None])
+@pytest.mark.parametrize(
+    "at",
+    [
+        1795424550,
+        "0001-01-01T00:00:00+05:00",
+        None,
+        # Accepted once, and every page of the log that showed the order failed after.
+        "9999-12-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+    ],
+)
 async def test_event_times_are_iso_strings_in_range(
     client: TestClient, auth: dict[str, str], at: Any
 ) -> None:

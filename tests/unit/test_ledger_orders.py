@@ -157,10 +157,12 @@ def test_add_order_refusals(conn: sqlite3.Connection, ledger: Ledger) -> None:
         ({"amount": Decimal("-5")}, "amount"),
         ({"amount": Decimal("1e13")}, "amount"),
         ({"amount": Decimal("NaN")}, "amount"),
+        ({"amount": Decimal("1999.999999999999999999999")}, "amount"),  # a backup refuses it
         ({"currency": "rub"}, "currency"),
         ({"currency": "RUBL"}, "currency"),
         ({"ordered_at": datetime(2026, 1, 10, 12, 0)}, "ordered_at"),
         ({"ordered_at": NOW + timedelta(days=1)}, "ordered_at"),
+        ({"ordered_at": datetime(1969, 12, 31, 12, 0, tzinfo=UTC)}, "ordered_at"),
         ({"order_id": ""}, "order_id"),
         ({"order_id": "x" * 129}, "order_id"),
         ({"order_id": "M-1"}, "order_id"),  # already in the log
@@ -215,6 +217,7 @@ def test_decline_and_reversal(conn: sqlite3.Connection, ledger: Ledger) -> None:
         ("confirm", date(2026, 3, 11), None, "at"),  # tomorrow in Moscow
         ("confirm", date(2026, 1, 9), None, "at"),  # before the order
         ("confirm", None, Decimal(-1), "amount"),
+        ("confirm", None, Decimal("1e-21"), "amount"),
     ],
 )
 def test_mark_refusals(
