@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import logging
 import sqlite3
 import sys
 import webbrowser
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -34,35 +34,17 @@ from companion.ledger.orders import (
     LedgerError,
     LogFilter,
     add_order,
+    days_between,
     get_record,
+    iter_records,
     mark,
-    purchase_page,
 )
 from companion.ledger.rules import LEDGER_STATES
+from companion.ledger.spreadsheet import write_csv
 from companion.security.pairing import new_code
 from companion.security.token import load_or_create
 from companion.storage.db import StorageError, connect, explain
 from companion.tracking.matcher import rank_offers
-
-LOG_COLUMNS = [
-    "click_id",
-    "created_at",
-    "partner",
-    "program",
-    "target_url",
-    "status",
-    "tracking",
-    "order_id",
-    "order_amount",
-    "order_currency",
-    "id",
-    "ordered_at",
-    "ledger_state",
-    "expected_cashback",
-    "cashback_currency",
-    "confirmation_due",
-    "expected_payout",
-]
 
 
 class CliError(Exception):
@@ -162,19 +144,22 @@ def _ledger(conn: sqlite3.Connection) -> Ledger:
     return Ledger(ensure_index(conn, lambda: conn), now())
 
 
-def _local_day_start(text: str, option: str) -> datetime:
-    """Midnight of a date on this machine's clock: the shopper's own calendar."""
-    try:
-        return datetime.combine(date.fromisoformat(text), time()).astimezone()
-    except ValueError as exc:
-        raise CliError(f"{option}: {text!r} is not a date like 2026-01-31") from exc
-
-
 def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise CliError(f"{option}: {text!r} is not a date like 2026-01-31") from exc
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return number
 
 
 def _amount(text: str, option: str) -> Decimal:
@@ -192,7 +177,7 @@ def _purchase_line(r: dict[str, Any]) -> str:
     )
     expected = (
         f"  expect {r['expected_cashback']} {r['cashback_currency']} by {r['expected_payout']}"
-        if r["expected_cashback"] is not None
+        if r["expected_cashback"] is not None and r["expected_payout"] is not None
         else ""
     )
     when = r["created_at"] or r["ordered_at"]
@@ -204,23 +189,35 @@ def _purchase_line(r: dict[str, Any]) -> str:
 
 def cmd_log(args: argparse.Namespace, home: Path) -> None:
     conn = _open(home)
-    since = None if args.since is None else _local_day_start(args.since, "--since")
-    until = (
-        None if args.until is None else _local_day_start(args.until, "--until") + timedelta(days=1)
+    since, until = days_between(
+        None if args.since is None else _day(args.since, "--since"),
+        None if args.until is None else _day(args.until, "--until"),
     )
     filt = LogFilter(args.store, args.program, args.status, since, until, args.search)
-    records, _ = purchase_page(conn, _ledger(conn), filt, limit=args.limit)
+    records = iter_records(conn, _ledger(conn), filt)
+    chosen = records if args.limit is None else islice(records, args.limit)
     if args.json:
-        _print_json(records)
+        _print_json(list(chosen))
     elif args.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=LOG_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(records)
-    elif not records:
-        print("No purchases yet. Activate cashback on a partner store from the browser extension.")
+        write_csv(sys.stdout, chosen)
     else:
-        for record in records:
+        shown = 0
+        for record in chosen:
             print(_purchase_line(record))
+            shown += 1
+        if shown == 0 and filt == LogFilter():
+            print(
+                "No purchases yet. Activate cashback on a partner store from the browser extension."
+            )
+        elif shown == 0:
+            print("No purchases match these filters.")
+    if args.limit is not None and next(records, None) is not None:
+        # On stderr: a --json or --csv on stdout stays whole.
+        print(
+            f"More purchases than --limit {args.limit}: raise it, leave it out for all,"
+            " or narrow with --since, --until, --store, --program, --status or --search.",
+            file=sys.stderr,
+        )
 
 
 def cmd_log_export(args: argparse.Namespace, home: Path) -> None:
@@ -415,7 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
     form = log_cmd.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true")
     form.add_argument("--csv", action="store_true")
-    log_cmd.add_argument("--limit", type=int, default=1000)
+    log_cmd.add_argument(
+        "--limit", type=_positive, metavar="N", help="the newest N only (default: every one)"
+    )
     log_cmd.add_argument("--store", metavar="PARTNER_ID")
     log_cmd.add_argument("--program", metavar="PROGRAM_ID")
     log_cmd.add_argument("--status", choices=LEDGER_STATES)

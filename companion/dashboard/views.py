@@ -12,13 +12,12 @@ database thread (``state.db``).
 
 from __future__ import annotations
 
-import csv
 import json
 import sqlite3
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
@@ -45,6 +44,7 @@ from companion.ledger.orders import (
     Ledger,
     LedgerError,
     LogFilter,
+    days_between,
     get_record,
     iter_records,
     mark,
@@ -52,37 +52,12 @@ from companion.ledger.orders import (
     stores_in_log,
 )
 from companion.ledger.rules import LEDGER_STATES, Action, LedgerState, local_date
+from companion.ledger.spreadsheet import write_csv
 from companion.ledger.totals import Totals, TotalsCache
 
 PAGE_SIZE = 50
 TOTALS = web.AppKey("totals", TotalsCache)
 LANG_COOKIE = "cg_lang"
-CSV_COLUMNS = [
-    "id",
-    "click_id",
-    "created_at",
-    "partner",
-    "partner_name",
-    "program",
-    "ledger_state",
-    "tracking",
-    "order_id",
-    "order_amount",
-    "order_currency",
-    "ordered_at",
-    "expected_cashback",
-    "cashback_currency",
-    "confirmation_due",
-    "expected_payout",
-    "confirmed_on",
-    "credited_on",
-    "credited_cashback",
-    "declined_on",
-    "landing_url",
-]
-# Spreadsheets run a cell that starts with one of these as a formula: an order id from a
-# store's page must not become one.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -252,26 +227,26 @@ def _filter(request: web.Request) -> LogFilter:
         value = query.get(name, "").strip()
         return value[:200] or None
 
-    def day(name: str) -> datetime | None:
+    def day(name: str) -> date | None:
         value = text(name)
         if value is None:
             return None
         try:
-            return datetime.combine(date.fromisoformat(value), time()).astimezone()
+            return date.fromisoformat(value)
         except ValueError as exc:
             raise FilterError(name) from exc
 
     status = text("status")
     if status is not None and status not in LEDGER_STATES:
         raise FilterError("status")
-    until = day("until")
+    since, until = days_between(day("since"), day("until"))
     state: LedgerState | None = next((s for s in LEDGER_STATES if s == status), None)
     return LogFilter(
         store=text("store"),
         program=text("program"),
         state=state,
-        since=day("since"),
-        until=None if until is None else until + timedelta(days=1),
+        since=since,
+        until=until,
         search=text("q"),
     )
 
@@ -520,18 +495,9 @@ async def export_csv(request: web.Request, visit: Visit) -> web.StreamResponse:
     ledger = _ledger(request)
 
     def write(conn: sqlite3.Connection, out: IO[str]) -> None:
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for record in iter_records(conn, ledger, filt):
-            writer.writerow({key: _cell(record.get(key)) for key in CSV_COLUMNS})
+        write_csv(out, iter_records(conn, ledger, filt))
 
     return await _stream_file(request, write, "text/csv", "cashback-purchases.csv")
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 async def export_json(request: web.Request, visit: Visit) -> web.StreamResponse:

@@ -20,7 +20,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
@@ -77,6 +77,20 @@ class LogFilter:
     since: datetime | None = None  # from this instant on
     until: datetime | None = None  # before this instant
     search: str | None = None
+
+
+def days_between(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """A :class:`LogFilter`'s ``since`` and ``until`` for whole days on this machine's clock,
+    ``last`` included: midnight of ``first``, and midnight after ``last``. Each midnight has its
+    own offset from UTC, since a day the clocks change on is 23 or 25 hours long."""
+    return (
+        None if first is None else _midnight(first),
+        None if last is None else _midnight(last + timedelta(days=1)),
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
 
 
 @dataclass(frozen=True)

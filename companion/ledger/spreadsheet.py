@@ -1,0 +1,55 @@
+"""The log as CSV, for a spreadsheet: the same columns and the same guard whether the dashboard's
+export or ``cashback-companion log --csv`` writes it."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import IO, Any
+
+COLUMNS = [
+    "id",
+    "click_id",
+    "created_at",
+    "partner",
+    "partner_name",
+    "program",
+    "status",
+    "ledger_state",
+    "tracking",
+    "order_id",
+    "order_amount",
+    "order_currency",
+    "ordered_at",
+    "expected_cashback",
+    "cashback_currency",
+    "confirmation_due",
+    "expected_payout",
+    "confirmed_on",
+    "credited_on",
+    "credited_cashback",
+    "declined_on",
+    "target_url",
+    "landing_url",
+]
+# Spreadsheets run a cell that starts with one of these as a formula: an order id or an address
+# from a store's page must not become one (=HYPERLINK(...) sending the sheet's cells away).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A value as a spreadsheet must see it: text that would start a formula, quoted."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(out: IO[str], records: Iterable[dict[str, Any]]) -> int:
+    """The header and one row per record; how many records were written."""
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    written = 0
+    for record in records:
+        writer.writerow({key: cell(record.get(key)) for key in COLUMNS})
+        written += 1
+    return written
