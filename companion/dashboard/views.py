@@ -13,6 +13,7 @@ database thread (``state.db``).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -361,7 +362,7 @@ async def mark_purchase(request: web.Request, visit: Visit) -> web.StreamRespons
     form = await request.post()
     try:
         on = _form_date(form.get("on"))
-        cashback = _form_amount(form.get("amount"))
+        cashback = form_amount(form.get("amount"))
         await request.app[STATE].db(
             mark, _ledger(request), request.match_info["id"], action, on, cashback
         )
@@ -380,11 +381,27 @@ def _form_date(value: object) -> date | None:
         raise LedgerError(f"{value!r} is not a date", "at") from exc
 
 
-def _form_amount(value: object) -> Decimal | None:
+# An amount as a shopper types it: "1500", "1500.50", "1500,50", "1 500,50", "1,500.50". A comma
+# before three digits and no point ("1,500") is refused, as the extension refuses it on a page:
+# a thousand and a half, or one and a half? A wrong sum is worse than asking again.
+_GROUPED = re.compile(r"\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+_AMBIGUOUS = re.compile(r"\d{1,3},\d{3}")
+
+
+def form_amount(value: object) -> Decimal | None:
+    """The amount field of a mark's form; ``None`` when left empty."""
     if not isinstance(value, str) or not value.strip():
         return None
+    text = "".join(value.split())  # spaces, and the no-break spaces of "1 500"
+    if _AMBIGUOUS.fullmatch(text):
+        raise LedgerError(f"{value!r}: write 1500 or 1.5, not 1,500", "amount")
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    elif _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     try:
-        return Decimal(value.strip().replace(",", ".").replace(" ", ""))
+        return Decimal(text)
     except InvalidOperation as exc:
         raise LedgerError(f"{value!r} is not an amount", "amount") from exc
 

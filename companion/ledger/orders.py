@@ -687,7 +687,8 @@ def mark(
 ) -> dict[str, Any]:
     """Mark a purchase confirmed, credited or declined on ``on`` (default: the program's today).
 
-    ``cashback`` is what the program confirmed or credited, when the shopper gives it.
+    ``cashback`` is what the program confirmed or credited, when the shopper gives it; a
+    confirmation without one keeps the sum an earlier confirmation gave.
     Confirming clears a decline and declining clears a confirmation: a state is one of them.
     """
     if cashback is not None and (not cashback.is_finite() or not 0 <= cashback <= MAX_AMOUNT):
@@ -716,8 +717,11 @@ def mark(
             raise LedgerError(why, field)
         amount = None if cashback is None else format(cashback, "f")
         if action == "confirm":
+            # Confirmed again without a sum (to put the day right): the sum stays. A decline
+            # cleared it, so a confirmation after one starts from the rate.
             conn.execute(
-                "UPDATE orders SET confirmed_on = ?, confirmed_cashback = ?, declined_on = NULL"
+                "UPDATE orders SET confirmed_on = ?,"
+                " confirmed_cashback = COALESCE(?, confirmed_cashback), declined_on = NULL"
                 " WHERE id = ?",
                 (day.isoformat(), amount, row),
             )

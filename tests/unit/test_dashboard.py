@@ -19,9 +19,10 @@ from companion.clock import now
 from companion.dashboard import charts
 from companion.dashboard.i18n import STRINGS, choose
 from companion.dashboard.session import new_login
+from companion.dashboard.views import form_amount
 from companion.http.headers import DASHBOARD_CSP
 from companion.http.state import CompanionState
-from companion.ledger.orders import Ledger, add_order
+from companion.ledger.orders import Ledger, LedgerError, add_order
 from companion.ledger.totals import ledger_totals
 from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
 
@@ -217,6 +218,55 @@ async def test_marking_through_the_forms(client: TestClient, ledger_state: Compa
     )
     assert bad_amount.status == 400
     assert (await client.get("/purchases/o1/claim.json")).status == 200
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("", None),
+        ("  ", None),
+        ("150", Decimal("150")),
+        ("150.50", Decimal("150.50")),
+        ("150,50", Decimal("150.50")),
+        ("1 500,50", Decimal("1500.50")),
+        ("1\u00a0500,50", Decimal("1500.50")),
+        ("1,500.50", Decimal("1500.50")),
+        ("1,500,000", Decimal("1500000")),
+        ("2,5", Decimal("2.5")),
+        # A thousand and a half, or one and a half? Refused, as the extension refuses it.
+        ("1,500", "write 1500 or 1.5"),
+        ("12,345", "write 1500 or 1.5"),
+        ("lots", "is not an amount"),
+        ("1,50,0", "is not an amount"),
+    ],
+)
+def test_the_amount_a_shopper_types(typed: str, amount: Decimal | str | None) -> None:
+    if isinstance(amount, str):
+        with pytest.raises(LedgerError, match=amount):
+            form_amount(typed)
+    else:
+        assert form_amount(typed) == amount
+
+
+async def test_confirming_again_keeps_the_confirmed_sum(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    add(ledger_state)
+    csrf = await log_in(client, ledger_state)
+    today = (now() + timedelta(hours=3)).date()  # the program's (Moscow) day
+    for on, amount in ((today - timedelta(days=1), "150"), (today, "")):
+        response = await client.post(
+            "/purchases/o1/confirm",
+            data={"csrf": csrf, "on": on.isoformat(), "amount": amount},
+            headers=origin(ledger_state),
+            allow_redirects=False,
+        )
+        assert response.status == 303
+    evidence = await (await client.get("/purchases/o1/claim.json")).json()
+    assert evidence["cashback"]["expected"] == "150"  # what the program confirmed, not the rate
+    # The form offers the sum to change.
+    page = await (await client.get("/purchases/o1")).text()
+    assert 'name="amount" inputmode="decimal" size="8" value="150"' in page
 
 
 async def test_paging_and_filters(client: TestClient, ledger_state: CompanionState) -> None:
