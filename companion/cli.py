@@ -246,8 +246,9 @@ def cmd_log_import(args: argparse.Namespace, home: Path) -> None:
             f"{path} is {exc}\nNothing was imported; the stored log is unchanged."
         ) from exc
     print(
-        f"Imported {done.clicks} clicks, {done.events} events and {done.orders} orders from "
-        f"{path}; {done.skipped} were already stored."
+        f"Imported {done.clicks} clicks, {done.events} events, {done.orders} orders and"
+        f" {done.check_runs} runs of the tracking checks from {path};"
+        f" {done.skipped} were already stored."
     )
 
 

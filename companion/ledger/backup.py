@@ -1,14 +1,16 @@
 """Backing up the purchase ledger and restoring it, here or on another machine.
 
-The file is JSON: the clicks, their events and every order (with the shopper's marks), as
-stored. Each order also carries what the ledger computed at export (its ``id`` in the log, the
+The file is JSON: the clicks, their events, every order (with the shopper's marks) and the
+runs of the tracking checks (what a claim shows as the checks at purchase), as stored. Each order also carries what the ledger computed at export (its ``id`` in the log, the
 state, the expected cashback, the due date and the expected payout) for a reader of the file;
 an import recomputes those and ignores them.
 
 Import is all or nothing, like a catalog import: the whole file is validated first, each fault
 named by where it is (``orders[3].amount: ...``), and only a file without faults is stored, in
-one transaction. Records already stored win: a click or event with the same id, or an order with
-the same store and order id, is skipped, so importing the same file twice adds nothing.
+one transaction. Records already stored win: a click or event with the same id, an order with
+the same store and order id, or a run of the checks for the same click at the same moment on the
+same page, is skipped, so importing the same file twice adds nothing. Version 1 files, from
+before the checks were in the backup, import as they are.
 The catalog is not part of the backup (``cashback-companion catalog`` has its own import), nor
 are the API token, pairing codes and dashboard sessions, which belong to one machine.
 """
@@ -36,6 +38,10 @@ from pydantic import (
 
 from companion.catalog.model import Identifier
 from companion.clock import iso, parse
+from companion.diagnostics.checks import Action, ActionType, CheckName, Status, Verdict
+from companion.diagnostics.facts import Facts, PageKind
+from companion.diagnostics.texts import Lang, render
+from companion.diagnostics.verdict import Overall
 from companion.jsoninput import JsonInputError, read_json
 from companion.ledger import rules
 from companion.ledger.limits import OUT_OF_RANGE, places, plausible
@@ -44,7 +50,9 @@ from companion.storage.db import snapshot, transaction
 from companion.tracking.events import LandingData, OrderData, PageData
 
 FORMAT = "cashback-companion-ledger"
-VERSION = 1
+# The languages a check is put into words in (diagnostics/texts.py).
+LANGS: tuple[Lang, ...] = ("en", "ru")
+VERSION = 2
 BATCH = 1000
 MAX_PROBLEMS = 20
 
@@ -210,13 +218,66 @@ class OrderRow(_Row):
         return self
 
 
+class CheckActionRow(_Row):
+    type: ActionType
+    extension_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    name: Name | None = None
+
+
+class CheckRow(_Row):
+    """One check of a run, as ``diagnostics/store.py`` keeps it: a reason code and its
+    arguments, put into words when read."""
+
+    check: CheckName
+    status: Status
+    reason: Annotated[str, StringConstraints(max_length=64)]
+    args: Annotated[
+        dict[Annotated[str, StringConstraints(max_length=64)], Name], Field(max_length=20)
+    ]
+    actions: Annotated[list[CheckActionRow], Field(max_length=20)]
+
+    def verdict(self) -> Verdict:
+        actions = tuple(Action(**action.model_dump()) for action in self.actions)
+        return Verdict(self.check, self.status, self.reason, self.args, actions)
+
+
+class CheckRunRow(_Row):
+    click_id: ClickId
+    at: Timestamp
+    page: PageKind | None
+    verdict: Overall
+    checks: Annotated[list[CheckRow], Field(max_length=20)]
+    facts: Facts
+
+    @model_validator(mode="after")
+    def _worded(self) -> CheckRunRow:
+        # The log and a claim put every check into words in both languages: a reason this
+        # companion has no words for, or words missing an argument, would fail there.
+        for position, check in enumerate(self.checks):
+            for lang in LANGS:
+                try:
+                    render(check.verdict(), lang)
+                except (KeyError, IndexError, ValueError) as exc:
+                    raise ValueError(
+                        f"checks[{position}]: no words for reason {check.reason!r}"
+                        f" with arguments {sorted(check.args)}"
+                    ) from exc
+        return self
+
+    def stored(self) -> tuple[object, ...]:
+        checks = json.dumps([check.model_dump(mode="json") for check in self.checks])
+        facts = json.dumps(self.facts.model_dump(mode="json"))
+        return (self.click_id, self.at, self.page, self.verdict, checks, facts)
+
+
 class Backup(_Row):
     format: Literal["cashback-companion-ledger"]
-    version: Literal[1]
+    version: Literal[1, 2]
     exported_at: Timestamp
     clicks: list[ClickRow]
     events: list[EventRow]
     orders: list[OrderRow]
+    check_runs: list[CheckRunRow] = []
 
 
 @dataclass(frozen=True)
@@ -224,6 +285,7 @@ class Restored:
     clicks: int
     events: int
     orders: int
+    check_runs: int
     skipped: int  # already stored
 
 
@@ -278,6 +340,7 @@ def _repeats(backup: Backup) -> list[str]:
         ("clicks", [row.click_id for row in backup.clicks]),
         ("events", [row.id for row in backup.events]),
         ("orders", [(row.partner_id, row.order_key) for row in backup.orders]),
+        ("check_runs", [(row.click_id, row.at, row.page) for row in backup.check_runs]),
     ):
         first.clear()
         for position, key in enumerate(keys):
@@ -294,7 +357,11 @@ def restore(conn: sqlite3.Connection, backup: Backup) -> Restored:
         known = {row.click_id for row in backup.clicks}
         problems = [
             f"{section}[{position}].click_id: no click {click_id} in the file or the stored log"
-            for section, rows in (("events", backup.events), ("orders", backup.orders))
+            for section, rows in (
+                ("events", backup.events),
+                ("orders", backup.orders),
+                ("check_runs", backup.check_runs),
+            )
             for position, click_id in enumerate(row.click_id for row in rows)
             if click_id is not None
             and click_id not in known
@@ -327,8 +394,14 @@ def restore(conn: sqlite3.Connection, backup: Backup) -> Restored:
             " ON CONFLICT (partner_id, order_key) DO NOTHING",
             [_order_values(row) for row in backup.orders],
         ).rowcount
-    total = len(backup.clicks) + len(backup.events) + len(backup.orders)
-    return Restored(clicks, events, orders, total - clicks - events - orders)
+        runs = conn.executemany(
+            "INSERT INTO check_runs (click_id, at, page, verdict, checks, facts)"
+            " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM check_runs"
+            " WHERE click_id = ?1 AND at = ?2 AND page IS ?3)",
+            [row.stored() for row in backup.check_runs],
+        ).rowcount
+    total = len(backup.clicks) + len(backup.events) + len(backup.orders) + len(backup.check_runs)
+    return Restored(clicks, events, orders, runs, total - clicks - events - orders - runs)
 
 
 def _click_values(row: ClickRow) -> tuple[object, ...]:
@@ -404,6 +477,12 @@ def _event_document(row: sqlite3.Row, ledger: Ledger, shares: dict[int, Decimal]
     return _plain(row, ("data",))
 
 
+def _check_run_document(
+    row: sqlite3.Row, ledger: Ledger, shares: dict[int, Decimal]
+) -> dict[str, Any]:
+    return _plain(row, ("checks", "facts"))
+
+
 def _order_document(row: sqlite3.Row, ledger: Ledger, shares: dict[int, Decimal]) -> dict[str, Any]:
     offer = offer_of(row["_offer"])
     assessed = rules.assess(
@@ -441,6 +520,11 @@ _SECTIONS = [
         " COALESCE(c.program_id, o.program_id) AS _program_id, COALESCE(c.offer, o.offer) AS _offer"
         " FROM orders AS o LEFT JOIN clicks AS c ON c.click_id = o.click_id",
         _order_document,
+    ),
+    (
+        "check_runs",
+        "SELECT rowid AS _key, click_id, at, page, verdict, checks, facts FROM check_runs",
+        _check_run_document,
     ),
 ]
 

@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from companion.diagnostics.diagnose import diagnose
+from companion.diagnostics.facts import Facts
 from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
+from companion.ledger.claim import claim_evidence, claim_text
 from companion.ledger.orders import Ledger, LogFilter, add_order, iter_records
 from companion.storage.db import connect
 from companion.tracking.matcher import PartnerIndex
@@ -45,9 +48,22 @@ def open_db(tmp_path: Path) -> Iterator[Callable[[str], tuple[sqlite3.Connection
         conn.close()
 
 
+# The browser's facts at the checkout of the purchase in `filled`: a private window that blocks
+# cookies, so its checks at purchase read untracked.
+CHECKOUT = {
+    "partner": "shop",
+    "page": "checkout",
+    "landed": True,
+    "incognito": True,
+    "cookie_setting": "block",
+}
+
+
 def filled(conn: sqlite3.Connection, ledger: Ledger) -> None:
     cid = click(conn, ledger.index, "2026-02-01T09:00:00.000Z")
     landing(conn, cid, "2026-02-01T09:00:03Z")
+    checked = datetime(2026, 2, 1, 9, 15, tzinfo=UTC)
+    diagnose(conn, ledger.index, Facts.model_validate(CHECKOUT), cid, checked)
     order(conn, cid, "2026-02-01T09:20:00Z")
     credited_by_hand(conn, ledger)
     seed_purchases(conn, ledger.index, 40, start=datetime(2025, 9, 1, tzinfo=UTC))
@@ -75,25 +91,57 @@ def test_round_trip_to_another_machine(
     text = exported(here, here_ledger)
     document = json.loads(text)
     assert document["format"] == "cashback-companion-ledger"
-    assert {len(document[k]) > 0 for k in ("clicks", "events", "orders")} == {True}
+    assert {len(document[k]) > 0 for k in ("clicks", "events", "orders", "check_runs")} == {True}
     # Each order carries what the ledger made of it, for whoever reads the file.
     first = document["orders"][0]
     assert {"id", "expected_cashback", "confirmation_due", "expected_payout"} <= set(first)
 
     there, there_ledger = open_db("there")
     done = restore(there, parse_backup(text))
-    assert (done.clicks, done.events, done.orders, done.skipped) == (
+    assert (done.clicks, done.events, done.orders, done.check_runs, done.skipped) == (
         len(document["clicks"]),
         len(document["events"]),
         len(document["orders"]),
+        len(document["check_runs"]),
         0,
     )
     assert log_of(there, there_ledger) == log_of(here, here_ledger)
+    # A claim made on the new machine shows the checks as they stood at the purchase.
+    assert claims(there, there_ledger) == claims(here, here_ledger)
+    assert "Checks at purchase: untracked" in "".join(claims(here, here_ledger))
     # The same file again adds nothing; and a new export of the copy is the same file.
     again = restore(there, parse_backup(text))
-    assert (again.clicks, again.events, again.orders) == (0, 0, 0)
-    assert again.skipped == done.clicks + done.events + done.orders
+    assert (again.clicks, again.events, again.orders, again.check_runs) == (0, 0, 0, 0)
+    assert again.skipped == done.clicks + done.events + done.orders + done.check_runs
     assert exported(there, there_ledger) == text
+
+
+def claims(conn: sqlite3.Connection, ledger: Ledger) -> list[str]:
+    return [
+        claim_text(claim_evidence(record))
+        for record in iter_records(conn, ledger, LogFilter())
+        if record["ordered_at"] is not None
+    ]
+
+
+def test_a_version_1_file_from_before_the_checks_were_backed_up_imports(
+    open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]],
+) -> None:
+    here, here_ledger = open_db("here")
+    filled(here, here_ledger)
+    document = json.loads(exported(here, here_ledger))
+    document["version"] = 1
+    del document["check_runs"]
+    there, there_ledger = open_db("there")
+    done = restore(there, parse_backup(json.dumps(document)))
+    assert (done.orders, done.check_runs) == (len(document["orders"]), 0)
+
+    def without_checks(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in r.items() if k not in ("checks", "checks_verdict")} for r in records
+        ]
+
+    assert without_checks(log_of(there, there_ledger)) == without_checks(log_of(here, here_ledger))
 
 
 class _ShopperMeanwhile(io.StringIO):
@@ -154,7 +202,7 @@ def test_restore_merges_and_keeps_what_is_stored(
 def bad(change: Callable[[dict[str, Any]], object]) -> bytes:
     document: dict[str, Any] = {
         "format": "cashback-companion-ledger",
-        "version": 1,
+        "version": 2,
         "exported_at": "2026-03-10T12:00:00.000Z",
         "clicks": [
             {
@@ -190,6 +238,24 @@ def bad(change: Callable[[dict[str, Any]], object]) -> bytes:
             }
         ],
         "events": [],
+        "check_runs": [
+            {
+                "click_id": "c_abcdefghijklmnopqrstuv",
+                "at": "2026-02-01T09:15:00.000Z",
+                "page": "checkout",
+                "verdict": "untracked",
+                "checks": [
+                    {
+                        "check": "cookies",
+                        "status": "fail",
+                        "reason": "cookies_blocked",
+                        "args": {"store": "Demo Shop"},
+                        "actions": [],
+                    }
+                ],
+                "facts": {"partner": "shop", "page": "checkout", "cookie_setting": "block"},
+            }
+        ],
         "orders": [
             {
                 "partner_id": "shop",
@@ -234,7 +300,7 @@ def test_the_good_file_above_is_good(
     """The refusals below are each one fault: the same file without it imports."""
     conn, _ = open_db("here")
     done = restore(conn, parse_backup(bad(lambda d: None)))
-    assert (done.clicks, done.orders) == (1, 1)
+    assert (done.clicks, done.orders, done.check_runs) == (1, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -244,7 +310,7 @@ def test_the_good_file_above_is_good(
         (b"\xff\xfe", "not JSON"),
         (b"[]", 'no "format"'),
         (b'{"format": "something else"}', 'no "format"'),
-        (bad(_set("version", 2)), "newer companion"),
+        (bad(_set("version", 3)), "newer companion"),
         (bad(lambda d: d.pop("orders")), "orders: Field required"),
         (bad(_set("clicks.0.created_at", "2026-02-01T09:00:00")), "clicks[0].created_at"),
         (bad(_set("clicks.0.click_id", "evil")), "clicks[0].click_id"),
@@ -267,6 +333,14 @@ def test_the_good_file_above_is_good(
             "events[0]: Value error, data.source",
         ),
         (bad(_set("orders.0.click_id", "c_nobodyknowsthisclick1")), "orders[0].click_id: no click"),
+        (bad(_set("check_runs.0.click_id", "c_nobodyknowsthisclick1")), "check_runs[0].click_id: no click"),
+        (bad(_set("check_runs.0.checks.0.reason", "made_up")), "check_runs[0]: Value error, checks[0]: no words for reason 'made_up'"),
+        (bad(_set("check_runs.0.checks.0.args", {})), "check_runs[0]: Value error, checks[0]: no words for reason 'cookies_blocked'"),
+        (bad(_set("check_runs.0.checks.0.check", "telepathy")), "check_runs[0].checks[0].check"),
+        (bad(_set("check_runs.0.verdict", "maybe")), "check_runs[0].verdict"),
+        (bad(_set("check_runs.0.facts.incognito", "perhaps")), "check_runs[0].facts.incognito"),
+        (bad(_set("check_runs.0.facts.history", [])), "check_runs[0].facts.history: Extra inputs"),
+        (bad(lambda d: d["check_runs"].append(dict(d["check_runs"][0]))), "check_runs[1]: the same as check_runs[0]"),
         # Found by tests/fuzz/test_log_import.py (docs/reliability.md, "Found"): each was a
         # traceback, a ledger that could no longer be listed or exported, or worse.
         (b"[" * 100_000, "not JSON: nested too deeply"),

@@ -220,7 +220,7 @@ def test_export_and_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     # Same file again: nothing new.
     code, out, _ = run(capsys, "log", "import", str(backup))
     assert code == 0
-    assert "Imported 0 clicks, 0 events and 0 orders" in out
+    assert "Imported 0 clicks, 0 events, 0 orders and 0 runs of the tracking checks" in out
     assert "1 were already stored" in out
     assert count_orders() == 1
 
