@@ -29,6 +29,7 @@ from companion.dashboard.session import new_login
 from companion.diagnostics.doctor import doctor_report, probe, running_port
 from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
 from companion.ledger.claim import claim_evidence, claim_text
+from companion.ledger.limits import plausible
 from companion.ledger.orders import (
     Ledger,
     LedgerError,
@@ -146,9 +147,13 @@ def _ledger(conn: sqlite3.Connection) -> Ledger:
 
 def _day(text: str, option: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise CliError(f"{option}: {text!r} is not a date like 2026-01-31") from exc
+    try:
+        return plausible(day)
+    except ValueError as exc:
+        raise CliError(f"{option}: {text} {exc}") from exc
 
 
 def _positive(text: str) -> int:

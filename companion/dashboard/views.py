@@ -40,6 +40,7 @@ from companion.http.headers import DASHBOARD_CSP, DASHBOARD_REFERRER_POLICY
 from companion.http.routes import STATE
 from companion.ledger.backup import write_backup
 from companion.ledger.claim import claim_evidence, claim_text
+from companion.ledger.limits import plausible
 from companion.ledger.orders import (
     Cursor,
     Ledger,
@@ -233,7 +234,7 @@ def _filter(request: web.Request) -> LogFilter:
         if value is None:
             return None
         try:
-            return date.fromisoformat(value)
+            return plausible(date.fromisoformat(value))
         except ValueError as exc:
             raise FilterError(name) from exc
 

@@ -82,7 +82,8 @@ class LogFilter:
 def days_between(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
     """A :class:`LogFilter`'s ``since`` and ``until`` for whole days on this machine's clock,
     ``last`` included: midnight of ``first``, and midnight after ``last``. Each midnight has its
-    own offset from UTC, since a day the clocks change on is 23 or 25 hours long."""
+    own offset from UTC, since a day the clocks change on is 23 or 25 hours long. The days are
+    ones :func:`companion.ledger.limits.plausible` takes (the year 9999 has no day after)."""
     return (
         None if first is None else _midnight(first),
         None if last is None else _midnight(last + timedelta(days=1)),

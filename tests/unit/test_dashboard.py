@@ -286,7 +286,14 @@ async def test_paging_and_filters(client: TestClient, ledger_state: CompanionSta
     rows = re.findall(r'data-state="([a-z_]+)"', only)
     assert rows
     assert set(rows) == {"confirmed"}
-    for bad in ("/?status=lost", "/?since=yesterday", "/?before=nonsense"):
+    for bad in (
+        "/?status=lost",
+        "/?since=yesterday",
+        "/?before=nonsense",
+        "/?until=9999-12-31",  # was a 500: the year 9999 has no day after
+        "/?since=0001-01-01",
+        "/export.csv?until=9999-12-31",
+    ):
         assert (await client.get(bad)).status == 400
 
 

@@ -186,6 +186,11 @@ def test_log_filters_csv_and_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert ids("--limit", "1") == ["o2"]
     code, _, err = run(capsys, "log", "--since", "last week")
     assert (code, "--since: 'last week' is not a date" in err) == (1, True)
+    code, _, err = run(capsys, "log", "--until", "9999-12-31")
+    assert (code, err.strip()) == (
+        1,
+        "cashback-companion: --until: 9999-12-31 must be in the years 1970 to 8999",
+    )
 
     code, out, _ = run(capsys, "log", "--csv")
     assert code == 0
