@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -277,7 +278,11 @@ async def test_bad_order_amounts(client: TestClient, auth: dict[str, str]) -> No
 
 
 async def test_log_pages_newest_first(client: TestClient, auth: dict[str, str]) -> None:
-    made = [(await make_click(client, auth))["click_id"] for _ in range(5)]
+    made = []
+    for _ in range(5):
+        made.append((await make_click(client, auth))["click_id"])
+        # Times are kept to the millisecond, and clicks of one millisecond are in click id order.
+        await asyncio.sleep(0.002)
     first = await (await client.get("/api/v1/clicks?limit=2", headers=auth)).json()
     assert [c["click_id"] for c in first["clicks"]] == made[::-1][:2]
     second = await (
