@@ -45,6 +45,7 @@ from companion.ledger.spreadsheet import write_csv
 from companion.security.pairing import new_code
 from companion.security.token import load_or_create
 from companion.storage.db import StorageError, connect, explain
+from companion.text import shown
 from companion.tracking.matcher import rank_offers
 
 
@@ -186,7 +187,8 @@ def _purchase_line(r: dict[str, Any]) -> str:
         else ""
     )
     when = r["created_at"] or r["ordered_at"]
-    return (
+    # A terminal obeys what a store's page put in an order id: shown escaped (companion/text.py).
+    return shown(
         f"{when}  {r['id']:<24} {r['partner_name']:<20} {r['program']:<12} "
         f"{r['ledger_state']:<21} {r['tracking']:<8}{order}{expected}"
     )

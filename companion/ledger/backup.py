@@ -47,6 +47,7 @@ from companion.ledger import rules
 from companion.ledger.limits import OUT_OF_RANGE, places, plausible
 from companion.ledger.orders import ORDERS_SELECT, Ledger, cap_shares, facts_of, offer_of
 from companion.storage.db import snapshot, transaction
+from companion.text import no_controls
 from companion.tracking.events import LandingData, OrderData, PageData
 
 FORMAT = "cashback-companion-ledger"
@@ -92,9 +93,9 @@ def _http_url(text: str) -> str:
 
 Timestamp = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timestamp)]
 Day = Annotated[date, AfterValidator(plausible)]
-Url = Annotated[str, StringConstraints(max_length=8192)]
+Url = Annotated[str, StringConstraints(max_length=8192), AfterValidator(no_controls)]
 HttpUrl = Annotated[Url, AfterValidator(_http_url)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_controls)]
 Money = Annotated[
     Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False), AfterValidator(places)
 ]
@@ -175,9 +176,14 @@ class EventRow(_Row):
 
 class OrderRow(_Row):
     partner_id: Identifier
-    order_key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    order_key: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_controls)
+    ]
     click_id: ClickId | None
-    order_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None
+    order_id: (
+        Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(no_controls)]
+        | None
+    )
     amount: Money | None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None
     ordered_at: Timestamp

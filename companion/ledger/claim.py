@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from companion.clock import parse
+from companion.text import shown
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -165,7 +166,8 @@ def claim_text(evidence: dict[str, Any], lang: str = "en") -> str:
         if cashback["expected"] is not None:
             line("expected", f"{cashback['expected']} {cashback['currency']}")
         line("due", cashback["confirmation_due"])
-    return "\n".join(lines) + "\n"
+    # One line each: a line break or a terminal's escape in what a page gave stays visible text.
+    return "\n".join(shown(text) for text in lines) + "\n"
 
 
 def _local(moment: str, zone: str) -> str:

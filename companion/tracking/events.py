@@ -27,10 +27,12 @@ from pydantic import (
 from companion.clock import iso, now_iso
 from companion.ledger.limits import OUT_OF_RANGE, places, plausible
 from companion.storage.db import transaction
+from companion.text import no_controls
 from companion.tracking.sightings import Completed, KnownOrder, NewOrder, place
 
-Url = Annotated[str, StringConstraints(max_length=8192)]
-Name = Annotated[str, StringConstraints(max_length=256)]
+# What the browser recorded on a store's pages: plain text, no control characters (companion/text.py).
+Url = Annotated[str, StringConstraints(max_length=8192), AfterValidator(no_controls)]
+Name = Annotated[str, StringConstraints(max_length=256), AfterValidator(no_controls)]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -76,7 +78,10 @@ class PageData(_Data):
 
 class OrderData(_Data):
     url: Url | None = None
-    order_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    order_id: (
+        Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(no_controls)]
+        | None
+    ) = None
     amount: (
         Annotated[
             Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False), AfterValidator(places)

@@ -277,6 +277,28 @@ async def test_bad_order_amounts(client: TestClient, auth: dict[str, str]) -> No
         ).status == 422
 
 
+@pytest.mark.parametrize(
+    ("kind", "data", "field"),
+    [
+        ("order", {"order_id": "A-1\u001b[2J", "source": "ga4"}, "events.0.order.data.order_id"),
+        (
+            "landing",
+            {"landing_url": "https://shop.example/", "hops": ["https://x/\n  2. https://forged/"]},
+            "events.0.landing.data.hops.0",
+        ),
+        ("page", {"url": "https://shop.example/\u202e"}, "events.0.page.data.url"),
+    ],
+)
+async def test_control_characters_in_what_a_page_gave_are_refused(
+    client: TestClient, auth: dict[str, str], kind: str, data: dict[str, Any], field: str
+) -> None:
+    bad = event("c_x", kind, data)
+    response = await client.post("/api/v1/events", json={"events": [bad]}, headers=auth)
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert (error["field"], "must not hold control characters" in error["message"]) == (field, True)
+
+
 async def test_log_pages_newest_first(client: TestClient, auth: dict[str, str]) -> None:
     made = []
     for _ in range(5):

@@ -334,6 +334,8 @@ def test_the_good_file_above_is_good(
         ),
         (bad(_set("orders.0.click_id", "c_nobodyknowsthisclick1")), "orders[0].click_id: no click"),
         (bad(_set("check_runs.0.click_id", "c_nobodyknowsthisclick1")), "check_runs[0].click_id: no click"),
+        (bad(_set("orders.0.order_id", "A-1\x1b[2J")), "orders[0].order_id: Value error, must not hold control characters (\\x1b)"),
+        (bad(_set("clicks.0.hops", ["https://x/\n  2. forged"])), "clicks[0].hops[0]: Value error, must not hold control characters (\\x0a)"),
         (bad(_set("check_runs.0.checks.0.reason", "made_up")), "check_runs[0]: Value error, checks[0]: no words for reason 'made_up'"),
         (bad(_set("check_runs.0.checks.0.args", {})), "check_runs[0]: Value error, checks[0]: no words for reason 'cookies_blocked'"),
         (bad(_set("check_runs.0.checks.0.check", "telepathy")), "check_runs[0].checks[0].check"),

@@ -159,6 +159,22 @@ def test_log_csv_never_hands_a_spreadsheet_a_formula(capsys: pytest.CaptureFixtu
     assert row["order_id"] == "'" + formula
 
 
+def test_what_a_page_gave_reaches_the_terminal_and_the_claim_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An order id stored before control characters were refused: shown, never obeyed."""
+    run_json(capsys, *ADD, "A-1")
+    forged = "A-1\x1b[2J\x1b]52;c;cGF5bWU=\x07\nExpected cashback: 99999 RUB"
+    with sqlite3.connect(db_path(data_dir())) as db:
+        db.execute("UPDATE orders SET order_id = ?", (forged,))
+    for argv in (["log"], ["claim", "o1"]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        assert "\x1b" not in out
+        assert "A-1\\x1b[2J\\x1b]52;c;cGF5bWU=\\x07\\x0aExpected cashback: 99999 RUB" in out
+        assert not any(line.startswith("Expected cashback: 99999") for line in out.splitlines())
+
+
 def test_ordered_at_accepts_the_same_instant_in_any_zone(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
