@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import stat
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from companion import __version__
 from companion.catalog.store import load_catalog
-from companion.config import DEFAULT_PORT, PORT_FILENAME, db_path
+from companion.config import DEFAULT_PORT, PORT_FILENAME, TOKEN_FILENAME, db_path
 from companion.security.token import load_or_create
 from companion.storage.db import connect, schema_version
 
@@ -32,6 +33,21 @@ def probe(port: int, timeout: float = 1.0) -> str:
         return f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`"
 
 
+def permissions(home: Path) -> str:
+    """Whether the data directory and what is in it are the owner's alone. The directory is
+    made 0700 when the companion creates it; one that existed before (a chosen
+    CASHBACK_COMPANION_HOME) keeps its mode, and says so here."""
+    open_to_others = [
+        path
+        for path in (home, db_path(home), home / TOKEN_FILENAME)
+        if path.exists() and path.stat().st_mode & 0o077
+    ]
+    if not open_to_others:
+        return "owner only"
+    listed = ", ".join(f"{path} ({stat.filemode(path.stat().st_mode)})" for path in open_to_others)
+    return f"readable by other users: {listed}; chmod go-rwx on each"
+
+
 def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
     conn = connect(db_path(home))
     stored = load_catalog(conn)
@@ -40,6 +56,7 @@ def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
         "data": str(home),
         "database": f"{db_path(home)} (schema {schema_version(conn)})",
         "token store": load_or_create(home).store,
+        "permissions": permissions(home),
         "catalog": f"{stored.version} from {stored.source}"
         if stored
         else "none yet (imported on first start)",

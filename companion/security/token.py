@@ -55,6 +55,10 @@ def load_or_create(home: Path) -> Token:
 def _file_token(path: Path) -> Token:
     try:
         value = path.read_text(encoding="ascii").strip()
+        if path.stat().st_mode & 0o077:
+            # Made readable by others after we wrote it (a copy, an archive, a chmod): anyone
+            # who reads it can use the API, so it is the owner's alone again.
+            path.chmod(0o600)
     except FileNotFoundError:
         value = secrets.token_urlsafe(32)
         # O_EXCL: if another process made it first, use theirs rather than overwrite it.

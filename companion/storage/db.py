@@ -48,6 +48,10 @@ def explain(exc: sqlite3.Error | OSError, path: Path) -> StorageError:
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at ``path``."""
     try:
+        if str(path) != ":memory:" and not path.exists():
+            # Owner-only, whatever the umask and the directory: the log is the shopper's own
+            # business. SQLite gives its -wal and -shm files the database file's mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode = WAL")

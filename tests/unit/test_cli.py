@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +60,32 @@ def test_doctor_says_where_the_token_is(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     assert report["token store"].startswith("file: ")
     assert report["companion"].startswith("not running")
+
+
+def test_the_data_is_the_owners_alone_in_a_directory_open_to_others(
+    capsys: pytest.CaptureFixture[str], companion_home: Path
+) -> None:
+    """A CASHBACK_COMPANION_HOME made before, readable by all: the database and the token are
+    still created owner-only, and doctor names the directory."""
+    companion_home.mkdir(mode=0o755)
+    companion_home.chmod(0o755)  # whatever the umask
+    previous = os.umask(0o022)
+    try:
+        code, out, _ = run(capsys, "doctor", "--json", "--port", "1")
+    finally:
+        os.umask(previous)
+    assert code == 0
+    made = [companion_home / name for name in ("companion.sqlite3", "api-token")]
+    made += companion_home.glob("companion.sqlite3-*")  # the WAL, while a connection is open
+    for path in made:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert json.loads(out)["permissions"] == (
+        f"readable by other users: {companion_home} (drwxr-xr-x); chmod go-rwx on each"
+    )
+    companion_home.chmod(0o700)
+    assert json.loads(run(capsys, "doctor", "--json", "--port", "1")[1])["permissions"] == (
+        "owner only"
+    )
 
 
 def test_empty_log(capsys: pytest.CaptureFixture[str]) -> None:

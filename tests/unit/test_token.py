@@ -65,6 +65,14 @@ def test_file_fallback_is_owner_only_and_stable(tmp_path: Path) -> None:
     assert len(token.value) >= 40
 
 
+def test_a_token_file_opened_to_others_is_owner_only_again(tmp_path: Path) -> None:
+    first = load_or_create(tmp_path)
+    path = tmp_path / "api-token"
+    path.chmod(0o644)
+    assert load_or_create(tmp_path).value == first.value
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 def test_real_keyring_is_used(tmp_path: Path, use_keyring) -> None:  # type: ignore[no-untyped-def]
     backend = use_keyring(MemoryKeyring())
     token = load_or_create(tmp_path)
