@@ -35,6 +35,7 @@ from companion.http.host_guard import setup_host_guard
 from companion.http.origin_guard import setup_origin_guard
 from companion.http.routes import STATE, install
 from companion.http.state import CompanionState
+from companion.http.unparsed import quiet_unparsed
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 async def serve(home: Path, port: int) -> None:
     """Run until SIGINT or SIGTERM. Listens on 127.0.0.1 only: never on a public interface."""
     state = CompanionState.open(home, port)
+    quiet_unparsed()
     # A request line must hold a documented 8192-character URL even percent-encoded
     # (up to 9 bytes a character), or aiohttp refuses it before the API can answer.
     runner = web.AppRunner(create_app(state), access_log=None, max_line_size=MAX_LINE_BYTES)

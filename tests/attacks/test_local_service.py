@@ -94,6 +94,26 @@ def test_missing_and_doubled_hosts(companion: Companion, request_bytes: bytes, s
     assert raw(companion, sent)[0] == status
 
 
+def test_requests_that_cannot_be_parsed_cost_one_short_log_line(companion: Companion) -> None:
+    """A page can make the browser send an address of 100 kB as often as it likes: aiohttp
+    refuses it before any middleware, and used to log nine lines of traceback each time."""
+    log = companion.home / "companion.log"
+    before = log.read_bytes()
+    bad = [
+        http_request(f"127.0.0.1:{companion.port}", "GET", "/" + "a" * 100_000),
+        http_request(f"127.0.0.1:{companion.port}", "GET", "/x", "X: a\x01<script>\r\n"),
+    ]
+    for request in bad * 5:
+        assert raw(companion, request)[0] == 400
+    status, _ = raw(companion, http_request(f"127.0.0.1:{companion.port}", "GET", "/api/v1/health"))
+    assert status == 200
+    added = log.read_bytes()[len(before) :].decode("utf-8", "replace").splitlines()
+    assert len(added) == len(bad) * 5, added[:12]
+    assert all("refused a request it could not parse" in line for line in added), added[:3]
+    assert max(len(line) for line in added) < 400
+    assert "Traceback" not in "\n".join(added)
+
+
 def test_the_honest_request_answers(companion: Companion) -> None:
     """The refusals above are the Host's doing: the same bytes with our Host get through."""
     status, _ = raw(companion, http_request(f"127.0.0.1:{companion.port}", "GET", "/api/v1/health"))
