@@ -240,7 +240,7 @@ def cmd_log_export(args: argparse.Namespace, home: Path) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise CliError(f"cannot write {target}: {exc.strerror}") from exc
-    print(f"Exported {rows} records (clicks, events and orders) to {target}.")
+    print(f"Exported {rows} records (clicks, events, orders and runs of the checks) to {target}.")
 
 
 def cmd_log_import(args: argparse.Namespace, home: Path) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,10 +25,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from companion.ledger.limits import places
+from companion.text import no_controls
 from companion.tracking.hosts import HostError, store_domain
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Names and amounts within what the ledger can hold (a click keeps a snapshot of its offer, and a
+# backup must import what was stored): no control characters, 20 decimal places, 10^12.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(no_controls),
+]
 Rounding = Literal["none", "half_up_integer"]
 
 # Validation context for a catalog the companion stored itself: its domains were checked against
@@ -79,8 +88,10 @@ class Program(_Record):
 
 class Offer(_Record):
     program: Identifier
-    rate_percent: Annotated[Decimal, Field(ge=0, le=100)] | None = None
-    fixed_amount: Annotated[Decimal, Field(gt=0)] | None = None
+    rate_percent: Annotated[Decimal, Field(ge=0, le=100), AfterValidator(places)] | None = None
+    fixed_amount: (
+        Annotated[Decimal, Field(gt=0, le=Decimal("1e12")), AfterValidator(places)] | None
+    ) = None
     up_to: bool = False
     confirmation_days: Annotated[int, Field(ge=1, le=730)] | None = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None

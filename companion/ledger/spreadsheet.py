@@ -26,6 +26,7 @@ COLUMNS = [
     "confirmation_due",
     "expected_payout",
     "confirmed_on",
+    "confirmed_cashback",
     "credited_on",
     "credited_cashback",
     "declined_on",

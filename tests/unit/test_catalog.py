@@ -93,6 +93,20 @@ def broken(path: str, value: Any) -> dict[str, Any]:
             broken("partners.0.offers.0.go_url", "javascript:alert(1)"),
             "go_url: must be an http or https URL",
         ),
+        # Within what the ledger and a backup hold (ledger/limits.py, text.py): a click keeps a
+        # snapshot of its offer, and a backup must import what was stored.
+        (
+            broken("partners.0.offers.0.rate_percent", "1.0000000000000000000001"),
+            "rate_percent: Value error, must have at most 20 decimal places",
+        ),
+        (
+            broken("partners.0.name", "Ozon\x1b[2J"),
+            "name: Value error, must not hold control characters (\\x1b)",
+        ),
+        (
+            broken("programs.0.name", "MTS\u202eCashback"),
+            "name: Value error, must not hold control characters (\\u202e)",
+        ),
         (
             broken("partners.0.offers.0.go_url", "ftp://x.example/{click_id}"),
             "go_url: must be an http or https URL",

@@ -79,12 +79,13 @@ def test_an_answer_is_json_whatever_the_names_and_urls_hold(tmp_path: Path) -> N
     # The answer is put together from stored JSON pieces; the catalog's and the URL's own
     # quotes, backslashes and markup must stay inside their strings.
     odd = copy.deepcopy(GOOD)
-    odd["partners"][0]["name"] = 'Ozon "Global" \\ </script><b>Озон\u2028}'
+    # (A line separator is no longer a name's to hold, see companion/text.py; the URL has one.)
+    odd["partners"][0]["name"] = 'Ozon "Global" \\ </script><b>Озон}'
     conn = connect(tmp_path / "c.sqlite3")
     save_catalog(conn, parse_catalog(json.dumps(odd)), "odd")
     index = load_index(conn, lambda: conn)
     assert index is not None
-    url = 'https://www.ozon.ru/search?q="},"partner":null,"x":"\\'
+    url = 'https://www.ozon.ru/search?q="},"partner":null,"x":"\u2028\\'
     text = index.answer_json(url)
     answer = json.loads(text)
     assert answer["url"] == url

@@ -212,9 +212,13 @@ def test_log_filters_csv_and_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["order_id"] for row in rows] == ["APP-2", "APP-1", "OLD"]
-    assert {"expected_cashback", "confirmation_due", "expected_payout", "ledger_state"} <= set(
-        rows[0]
-    )
+    assert {
+        "expected_cashback",
+        "confirmation_due",
+        "expected_payout",
+        "ledger_state",
+        "confirmed_cashback",
+    } <= set(rows[0])
     code, out, _ = run(capsys, "log")
     assert "o3" in out
     assert "confirmed" in out
