@@ -156,19 +156,25 @@ export function setCartBefore(partnerId, open) {
 /**
  * Looks for an order confirmation on a partner page that finished loading,
  * again a little later when the page fills in after load. Once an order is
- * recorded, the session has ended with it; the page is still read until it
- * has given the order's id and amount, and what it adds is recorded under the
- * same click (the companion makes one order of the sightings). Stops then, or
- * when the tab is no longer on this store.
+ * recorded, the session has ended with it; its own confirmation page is still
+ * read (by this run, or by the next one that lands there, after a redirect or
+ * a reload) until it has given the order's id and amount, and what it adds is
+ * recorded under the same click (the companion makes one order of the
+ * sightings). A reading of an order already recorded is no stop: a store with
+ * one fixed "thank you" address shows the next order there too, and its id
+ * comes a moment later. Stops when the order is complete, or when the tab is
+ * no longer on this store.
  */
 export async function lookForOrder(tabId, partnerId) {
   let session = null;
   let recorded = null;
   for (const delay of ORDER_CHECK_DELAYS_MS) {
     await new Promise((resolve) => setTimeout(resolve, delay));
-    session = recorded === null ? await following(partnerId) : session;
-    if (session === null) {
-      return;
+    if (recorded === null) {
+      session = (await following(partnerId)) ?? (await unfinished(partnerId));
+      if (session === null) {
+        return;
+      }
     }
     const facts = await inject.gatherFacts(tabId);
     if (facts === null) {
@@ -179,36 +185,58 @@ export async function lookForOrder(tabId, partnerId) {
       // The tab has left the store: what was read there is dropped unused.
       return;
     }
+    if (recorded === null && session.state === SESSION_STATE.ORDER_PLACED) {
+      // An order left incomplete is completed on its own page only.
+      if (recordableUrl(facts.url) !== session.orderUrl) {
+        return;
+      }
+      recorded = session.order;
+    }
     const order = recognizeOrder(facts, store.partner.order_pages);
     if (order === null || !addsTo(order, recorded)) {
       continue;
     }
-    if (!(await recordOrder(session, facts.url, order, recorded === null)) || isComplete(order)) {
+    if (!(await recordOrder(session, facts.url, order, recorded === null))) {
+      continue;
+    }
+    recorded = withDetails(recorded, order);
+    if (isComplete(recorded)) {
       return;
     }
-    recorded = order;
   }
 }
 
-// One order is recorded once per store and order id (an order without an id
-// once per confirmation URL), however often its page is shown or reloaded,
-// unless it is a later sighting (`first` false) that adds to it. Whether it
-// was recorded.
+// The store's session if it ended with an order the page has not yet given
+// the id or the amount of: its confirmation page is still worth reading.
+async function unfinished(partnerId) {
+  const session = await current(partnerId);
+  return session?.state === SESSION_STATE.ORDER_PLACED && session.order && !isComplete(session.order)
+    ? session
+    : null;
+}
+
+// One order is recorded once, however often its page is shown or reloaded: a
+// first sighting is dropped when its id was recorded before, or, without an
+// id, its confirmation address was. Both are remembered for every order
+// recorded. A later sighting (`first` false) adds to this run's own order and
+// is always sent. Whether it was recorded.
 async function recordOrder(session, url, order, first) {
-  const orderKey = order.order_id ?? recordableUrl(url);
+  const address = recordableUrl(url);
   let isNew = false;
   await storage.update("local", `${LOCAL.SEEN_ORDERS_PREFIX}${session.partnerId}`, (seen = []) => {
-    isNew = !seen.includes(orderKey);
-    return isNew ? [...seen, orderKey].slice(-SEEN_ORDERS_MAX) : seen;
+    isNew = !seen.includes(order.order_id ?? address);
+    const keys = [order.order_id, address].filter((key) => key !== null && !seen.includes(key));
+    return keys.length > 0 ? [...seen, ...keys].slice(-SEEN_ORDERS_MAX) : seen;
   });
   if (first && !isNew) {
     return false;
   }
-  await companion.record("order", session.clickId, { url: recordableUrl(url), ...order });
+  await companion.record("order", session.clickId, { url: address, ...order });
   await updateSession(session.partnerId, session.clickId, (latest) => ({
     ...latest,
     state: SESSION_STATE.ORDER_PLACED,
     order: withDetails(latest.order, order),
+    orderUrl: latest.orderUrl ?? address,
   }));
   return true;
 }

@@ -202,11 +202,17 @@ async def store(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(SLOW_PIXEL_S)
         return web.Response(body=PIXEL_GIF, content_type="image/gif")
     if request.path == "/order/complete":
-        # ?order=A-1002 for a second purchase; only letters, digits and hyphens are echoed.
-        order_id = request.query.get("order", ORDER_ID)
+        # ?order=A-1002 for a second purchase, or the order the checkout kept in a cookie (one
+        # fixed "thank you" address, as many stores have); only letters, digits and hyphens
+        # are echoed.
+        kept = request.cookies
+        order_id = request.query.get("order", kept.get("next_order", ORDER_ID))
         if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", order_id):
             raise web.HTTPBadRequest(text="order: letters, digits and hyphens")
-        response = _order_page(order_id, slow="slow" in request.query, late="late" in request.query)
+        late = "late" in request.query or kept.get("next_late") == "1"
+        response = _order_page(order_id, slow="slow" in request.query, late=late)
+        response.del_cookie("next_order")
+        response.del_cookie("next_late")
     elif request.path in STORE_PAGES:
         response = _page(*STORE_PAGES[request.path])
     else:
@@ -214,6 +220,10 @@ async def store(request: web.Request) -> web.StreamResponse:
     if "aff_id" in request.query:
         # The store's tracking cookie: what the program's "last click" is.
         response.set_cookie("aff_click", request.query["aff_id"], max_age=30 * 86400)
+    if request.path == "/checkout" and "order" in request.query:
+        # The order the next /order/complete shows, from this checkout's ?order= and ?late=1.
+        response.set_cookie("next_order", request.query["order"])
+        response.set_cookie("next_late", "1" if "late" in request.query else "0")
     if request.path == "/cart":
         # The cart lives in a cookie, as on many stores: visible to the earlier-visit check.
         response.set_cookie("cart", "kettle", max_age=7 * 86400)
