@@ -208,15 +208,15 @@ def cmd_log(args: argparse.Namespace, home: Path) -> None:
     elif args.csv:
         write_csv(sys.stdout, chosen)
     else:
-        shown = 0
+        printed = 0
         for record in chosen:
             print(_purchase_line(record))
-            shown += 1
-        if shown == 0 and filt == LogFilter():
+            printed += 1
+        if printed == 0 and filt == LogFilter():
             print(
                 "No purchases yet. Activate cashback on a partner store from the browser extension."
             )
-        elif shown == 0:
+        elif printed == 0:
             print("No purchases match these filters.")
     if args.limit is not None and next(records, None) is not None:
         # On stderr: a --json or --csv on stdout stays whole.
