@@ -1,9 +1,10 @@
 """Backing up the purchase ledger and restoring it, here or on another machine.
 
 The file is JSON: the clicks, their events, every order (with the shopper's marks) and the
-runs of the tracking checks (what a claim shows as the checks at purchase), as stored. Each order also carries what the ledger computed at export (its ``id`` in the log, the
-state, the expected cashback, the due date and the expected payout) for a reader of the file;
-an import recomputes those and ignores them.
+runs of the tracking checks (what a claim shows as the checks at purchase), as stored. Each
+order also carries what the ledger computed at export (its ``id`` in the log, the state, the
+expected cashback, the due date and the expected payout) for a reader of the file; an import
+recomputes those and ignores them.
 
 Import is all or nothing, like a catalog import: the whole file is validated first, each fault
 named by where it is (``orders[3].amount: ...``), and only a file without faults is stored, in
@@ -48,7 +49,7 @@ from companion.ledger.limits import OUT_OF_RANGE, places, plausible
 from companion.ledger.orders import ORDERS_SELECT, Ledger, cap_shares, facts_of, offer_of
 from companion.storage.db import snapshot, transaction
 from companion.text import no_controls
-from companion.tracking.events import LandingData, OrderData, PageData
+from companion.tracking.events import LandingData, OrderData, OrderNumber, PageData, Url
 
 FORMAT = "cashback-companion-ledger"
 # The languages a check is put into words in (diagnostics/texts.py).
@@ -93,7 +94,6 @@ def _http_url(text: str) -> str:
 
 Timestamp = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timestamp)]
 Day = Annotated[date, AfterValidator(plausible)]
-Url = Annotated[str, StringConstraints(max_length=8192), AfterValidator(no_controls)]
 HttpUrl = Annotated[Url, AfterValidator(_http_url)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_controls)]
 Money = Annotated[
@@ -180,10 +180,7 @@ class OrderRow(_Row):
         str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_controls)
     ]
     click_id: ClickId | None
-    order_id: (
-        Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(no_controls)]
-        | None
-    )
+    order_id: OrderNumber | None
     amount: Money | None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None
     ordered_at: Timestamp

@@ -33,6 +33,9 @@ from companion.tracking.sightings import Completed, KnownOrder, NewOrder, place
 # What the browser recorded on a store's pages: plain text, no control characters (companion/text.py).
 Url = Annotated[str, StringConstraints(max_length=8192), AfterValidator(no_controls)]
 Name = Annotated[str, StringConstraints(max_length=256), AfterValidator(no_controls)]
+OrderNumber = Annotated[
+    str, StringConstraints(min_length=1, max_length=128), AfterValidator(no_controls)
+]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -78,10 +81,7 @@ class PageData(_Data):
 
 class OrderData(_Data):
     url: Url | None = None
-    order_id: (
-        Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(no_controls)]
-        | None
-    ) = None
+    order_id: OrderNumber | None = None
     amount: (
         Annotated[
             Decimal, Field(ge=0, le=Decimal("1e12"), allow_inf_nan=False), AfterValidator(places)
