@@ -100,6 +100,17 @@ def _dump(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def verdict_of(item: dict[str, Any]) -> Verdict:
+    """A check as stored (:func:`_dump`'s form) back as a :class:`Verdict`."""
+    return Verdict(
+        check=item["check"],
+        status=item["status"],
+        reason=item["reason"],
+        args=item["args"],
+        actions=tuple(Action(**action) for action in item["actions"]),
+    )
+
+
 def _load(row: sqlite3.Row) -> CheckRun:
     return CheckRun(
         run_id=row["id"],
@@ -107,15 +118,6 @@ def _load(row: sqlite3.Row) -> CheckRun:
         at=row["at"],
         page=row["page"],
         verdict=row["verdict"],
-        verdicts=[
-            Verdict(
-                check=item["check"],
-                status=item["status"],
-                reason=item["reason"],
-                args=item["args"],
-                actions=tuple(Action(**action) for action in item["actions"]),
-            )
-            for item in json.loads(row["checks"])
-        ],
+        verdicts=[verdict_of(item) for item in json.loads(row["checks"])],
         facts=json.loads(row["facts"]),
     )

@@ -39,8 +39,9 @@ from pydantic import (
 
 from companion.catalog.model import Identifier
 from companion.clock import iso, parse
-from companion.diagnostics.checks import Action, ActionType, CheckName, Status, Verdict
+from companion.diagnostics.checks import ActionType, CheckName, Status, Verdict
 from companion.diagnostics.facts import Facts, PageKind
+from companion.diagnostics.store import verdict_of
 from companion.diagnostics.texts import Lang, render
 from companion.diagnostics.verdict import Overall
 from companion.jsoninput import JsonInputError, read_json
@@ -240,8 +241,7 @@ class CheckRow(_Row):
     actions: Annotated[list[CheckActionRow], Field(max_length=20)]
 
     def verdict(self) -> Verdict:
-        actions = tuple(Action(**action.model_dump()) for action in self.actions)
-        return Verdict(self.check, self.status, self.reason, self.args, actions)
+        return verdict_of(self.model_dump())
 
 
 class CheckRunRow(_Row):
