@@ -32,6 +32,7 @@ from companion.ledger import rules
 from companion.ledger.limits import places, plausible
 from companion.ledger.rules import Action, LedgerState, ProgramRules
 from companion.storage.db import transaction
+from companion.text import no_controls
 from companion.tracking.clicks import record_of
 from companion.tracking.matcher import PartnerIndex
 
@@ -646,6 +647,9 @@ def add_order(
     order_id = order_id.strip()
     if not 0 < len(order_id) <= MAX_ORDER_ID:
         raise LedgerError(f"must be 1 to {MAX_ORDER_ID} characters", "order_id")
+    # As the events and a backup refuse them: a tab pasted from a spreadsheet, or an invisible
+    # direction mark copied from a page, would make a backup that does not import.
+    _within(no_controls, order_id, "order_id")
     with transaction(conn):
         existing = conn.execute(
             "SELECT id FROM orders WHERE partner_id = ? AND order_key = ?", (partner, order_id)

@@ -167,6 +167,8 @@ def test_add_order_refusals(conn: sqlite3.Connection, ledger: Ledger) -> None:
         ({"ordered_at": datetime(1969, 12, 31, 12, 0, tzinfo=UTC)}, "ordered_at"),
         ({"order_id": ""}, "order_id"),
         ({"order_id": "x" * 129}, "order_id"),
+        ({"order_id": "A\tB"}, "order_id"),  # pasted from a spreadsheet; a backup refuses it
+        ({"order_id": "12345\u200e"}, "order_id"),  # a direction mark copied from a page
         ({"order_id": "M-1"}, "order_id"),  # already in the log
     ]
     for changes, field in cases:
