@@ -197,20 +197,23 @@ def rival_extensions(facts: Facts, context: Context, now: datetime) -> Verdict:
     return Verdict("rival_extensions", "ok", "no_rival")
 
 
-# Cookie names that mean a signed-in shopper or a filled cart. A fragment marked True must be a
-# whole word of the name ("connect.sid", not "consider"); the others may sit inside one
-# ("PHPSESSID", "cart_id").
-STORE_SESSION_COOKIES: tuple[tuple[str, bool], ...] = (
-    ("sess", False),
-    ("sid", True),
+# Cookie names that mean a signed-in shopper or a filled cart, which guideline 5 asks to clear
+# before the click. A fragment marked True must be a whole word of the name ("shopping_bag",
+# not "handbags"); the others may sit inside one ("wordpress_logged_in_1f2e", "cart_id").
+# A bare session or CSRF cookie (PHPSESSID, JSESSIONID, connect.sid, XSRF-TOKEN) is not one of
+# them: a store sets it on every visitor's first page, and the prompt asks on a store page the
+# shopper is already on, so counting it failed nearly every activation on a real store.
+CART_OR_LOGIN_COOKIES: tuple[tuple[str, bool], ...] = (
     ("auth", False),
     ("login", False),
     ("logged", False),
-    ("token", False),
-    ("user", False),
+    ("remember", False),
     ("customer", False),
     ("account", False),
-    ("remember", False),
+    ("user", True),
+    ("access", True),
+    ("refresh", True),
+    ("jwt", True),
     ("cart", False),
     ("basket", False),
     ("korzin", False),
@@ -220,12 +223,12 @@ STORE_SESSION_COOKIES: tuple[tuple[str, bool], ...] = (
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
-def is_store_session_cookie(name: str) -> bool:
+def is_cart_or_login_cookie(name: str) -> bool:
     lowered = name.casefold()
     words = set(_WORDS.findall(lowered))
     return any(
         fragment in words if whole else fragment in lowered
-        for fragment, whole in STORE_SESSION_COOKIES
+        for fragment, whole in CART_OR_LOGIN_COOKIES
     )
 
 
@@ -239,7 +242,7 @@ def earlier_session(facts: Facts, context: Context, now: datetime) -> Verdict:
     found = [
         name
         for name in facts.cookies_before or []
-        if name not in ours and is_store_session_cookie(name)
+        if name not in ours and is_cart_or_login_cookie(name)
     ]
     if found:
         args = {**store, "cookies": names(found)}

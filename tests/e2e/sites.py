@@ -23,6 +23,7 @@ import base64
 import html
 import json
 import re
+import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -217,6 +218,11 @@ async def store(request: web.Request) -> web.StreamResponse:
         response = _page(*STORE_PAGES[request.path])
     else:
         return web.Response(status=404, text="no such page")
+    if "PHPSESSID" not in request.cookies:
+        # A session and a CSRF cookie for every visitor from the first page, as real stores
+        # set: there before the prompt asks, and no earlier cart or sign-in.
+        response.set_cookie("PHPSESSID", secrets.token_hex(16))
+        response.set_cookie("XSRF-TOKEN", secrets.token_hex(16))
     if "aff_id" in request.query:
         # The store's tracking cookie: what the program's "last click" is.
         response.set_cookie("aff_click", request.query["aff_id"], max_age=30 * 86400)

@@ -20,7 +20,7 @@ from companion.diagnostics.checks import (
     Context,
     Verdict,
     enabled_known,
-    is_store_session_cookie,
+    is_cart_or_login_cookie,
     names,
     run_checks,
 )
@@ -220,10 +220,18 @@ CASES: list[tuple[str, dict[str, Any], str, str, list[str]]] = [
     ),
     (
         "earlier_session",
-        {"cookies_before": ["_ga", "PHPSESSID"]},
+        {"cookies_before": ["_ga", "PHPSESSID", "customer_id"]},
         "fail",
         "cookies_before_click",
         ["clear_cookies_and_activate"],
+    ),
+    # A store page sets a session and a CSRF cookie for every visitor, before any prompt.
+    (
+        "earlier_session",
+        {"cookies_before": ["_ga", "PHPSESSID", "XSRF-TOKEN", "userRegion"]},
+        "ok",
+        "fresh_store_session",
+        [],
     ),
     (
         "earlier_session",
@@ -386,9 +394,20 @@ def test_nothing_is_known_when_the_browser_lists_nothing() -> None:
 
 
 COOKIE_NAMES: list[tuple[str, bool]] = [
-    ("PHPSESSID", True),
-    ("JSESSIONID", True),
-    ("connect.sid", True),
+    # Set for every visitor, signed in or not.
+    ("PHPSESSID", False),
+    ("JSESSIONID", False),
+    ("connect.sid", False),
+    ("ASP.NET_SessionId", False),
+    ("XSRF-TOKEN", False),
+    ("csrftoken", False),
+    ("userRegion", False),
+    # A cart or a sign-in.
+    ("wordpress_logged_in_1f2e", True),
+    ("auth_token", True),
+    ("access_token", True),
+    ("user_id", True),
+    ("jwt", True),
     ("cart", True),
     ("cart_id", True),
     ("basket_token", True),
@@ -406,8 +425,8 @@ COOKIE_NAMES: list[tuple[str, bool]] = [
 
 
 @pytest.mark.parametrize(("name", "expected"), COOKIE_NAMES)
-def test_store_session_cookie_names(name: str, expected: bool) -> None:
-    assert is_store_session_cookie(name) is expected
+def test_cart_or_login_cookie_names(name: str, expected: bool) -> None:
+    assert is_cart_or_login_cookie(name) is expected
 
 
 def test_names_are_capped_for_a_sentence() -> None:
