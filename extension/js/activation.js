@@ -28,7 +28,7 @@ import {
 } from "./constants.js";
 import { hostOf } from "../lib/match.js";
 import { paramValues, withoutParams } from "../lib/rivals.js";
-import { cookiesPresent, paramsPresent, trackingState } from "../lib/tracking.js";
+import { cookiesPresent, paramsPresent, setSince, trackingState } from "../lib/tracking.js";
 import { recordableUrl } from "../lib/url.js";
 
 const key = (tabId) => `${SESSION.ACTIVATION_PREFIX}${tabId}`;
@@ -57,11 +57,14 @@ export async function activate(tabId, program) {
   const cookieStoreId = tab.cookieStoreId ?? null;
   const store = await partners.match(tab.url);
   // What the store held before the click, for the earlier-visit check.
+  const jar = await cookies.forUrl(tab.url, cookieStoreId);
   const before = {
-    cookiesBefore: cookies.namesOf(await cookies.forUrl(tab.url, cookieStoreId)),
+    cookiesBefore: cookies.namesOf(jar),
     cartBefore: store !== null && (await session.cartBefore(store.id)),
     cookieStoreId,
   };
+  // The tracking cookies as they were: only one the redirect sets is this click's.
+  const trackingBefore = await cookies.fingerprintsOf(jar, store?.partner.tracking?.cookies);
   const target = withoutParams(tab.url, store?.partner.tracking?.params);
   const click = await companion.createClick(target, program);
   await session.start(click, before);
@@ -74,6 +77,7 @@ export async function activate(tabId, program) {
     // Where the shopper was: the tab goes back there if the redirect is refused.
     returnUrl: tab.url,
     cookieStoreId,
+    trackingBefore,
   }));
   await webext.tabs.update(tabId, { url: click.redirect_url });
   return { clickId: click.click_id };
@@ -236,7 +240,11 @@ async function land(tabId, clickId, landingUrl, partner) {
       storeHops.push(hop);
     }
   }
-  const cookieNames = cookiesPresent(await jar, hints.cookies);
+  const cookieNames = setSince(
+    cookiesPresent(await jar, hints.cookies),
+    chain.trackingBefore,
+    await cookies.fingerprintsOf(await jar, hints.cookies),
+  );
   const paramNames = paramsPresent(storeHops, hints.params);
   await companion.record("landing", clickId, {
     hops: chain.hops,

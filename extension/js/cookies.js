@@ -16,13 +16,26 @@ export function forUrl(url, storeId) {
 /** Their names as the companion takes them. */
 export { cookieNames as namesOf } from "../lib/tracking.js";
 
-/** {name: digest} of the cookies among `names` (the partner's tracking cookies). */
-export async function digestsOf(cookies, names) {
+/** {name: digest of its value} of the cookies among `names` (the partner's tracking cookies). */
+export function digestsOf(cookies, names) {
+  return digestsBy(cookies, names, (cookie) => cookie.value);
+}
+
+/**
+ * {name: digest of its value and expiry} of the cookies among `names`: a
+ * cookie set again, even to the value it had, has a new expiry, so this
+ * tells a cookie set by the click's redirect from one left from before it.
+ */
+export function fingerprintsOf(cookies, names) {
+  return digestsBy(cookies, names, (cookie) => `${cookie.value}\n${cookie.expirationDate ?? "session"}`);
+}
+
+async function digestsBy(cookies, names, text) {
   const wanted = new Set(Array.isArray(names) ? names : []);
   const digests = {};
   for (const cookie of cookies) {
     if (wanted.has(cookie.name)) {
-      const bytes = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(cookie.value));
+      const bytes = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text(cookie)));
       digests[cookie.name] = Array.from(new Uint8Array(bytes).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
     }
   }

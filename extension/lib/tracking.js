@@ -58,6 +58,19 @@ export function cookieNames(cookies) {
   return [...new Set(names)].slice(0, COOKIE_NAMES_MAX);
 }
 
+/**
+ * Which of the tracking cookies `present` (names) were set since the click:
+ * those whose fingerprint in `now` ({name: fingerprint of value and expiry})
+ * differs from the one taken at the click (`before`), or that were not there
+ * then. A cookie the redirect left as it was is an earlier click's, perhaps
+ * another affiliate's, and no sign that this click was registered. A cookie
+ * without a fingerprint counts as set.
+ */
+export function setSince(present, before, now) {
+  const earlier = before ?? {};
+  return present.filter((name) => now?.[name] === undefined || earlier[name] !== now[name]);
+}
+
 /** Tracked when any hint was seen, else at risk: the companion's rule. */
 export function trackingState(cookieNames, paramNames) {
   return cookieNames.length + paramNames.length > 0 ? TRACKING.TRACKED : TRACKING.AT_RISK;

@@ -111,6 +111,9 @@ async def network_click(request: web.Request) -> web.StreamResponse:
         return web.Response(status=400, text="unknown merchant")
     separator = "&" if parts.query else "?"
     landing = f"{target}{separator}{urlencode({'aff_id': 'NET-' + request.query.get('sub', '')})}"
+    if parts.path == "/item/gift":
+        # The offer does not pay on gift cards: the shopper is sent on without our id.
+        landing = target
     response = web.Response(status=302, headers={"Location": landing})
     response.set_cookie("net_seen", "1")
     return response
@@ -133,6 +136,10 @@ STORE_PAGES: dict[str, tuple[str, str]] = {
         "Mug - Demo Shop",
         "<h1>Mug</h1><p>Price 450 RUB.</p>"
         "<script>history.replaceState(null, '', location.pathname);</script>",
+    ),
+    "/item/gift": (
+        "Gift card - Demo Shop",
+        '<h1>Gift card</h1><p>Price 3000 RUB.</p><a href="/cart">Add to cart</a>',
     ),
     "/cart": (
         "Cart - Demo Shop",

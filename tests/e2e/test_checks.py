@@ -295,6 +295,25 @@ def test_a_visit_to_the_store_before_activating(
     no_warning_once_checked(page, companion, latest_click(companion)["click_id"], "cart")
 
 
+def test_a_tracking_cookie_from_before_the_click_is_no_proof(
+    open_browser: OpenBrowser, companion: Companion, sites: Sites
+) -> None:
+    """A blogger's link set the store's tracking cookie earlier; the program's redirect then
+    sends the shopper on without setting it (its offer does not pay on gift cards). The cookie
+    still there is the blogger's, so the click is at risk, not tracked."""
+    browser = paired(open_browser, companion)
+    page = browser.context.new_page()
+    page.goto(sites.url("shop.test", "/item/gift?aff_id=BLOGGER"))
+    activate_on(page)
+    page.wait_for_url("**/item/gift", timeout=TIMEOUT_MS)
+    landed = record_for(companion, lambda record: record["status"] == "landed", "the click to land")
+    assert "aff_click" in {cookie["name"] for cookie in browser.context.cookies()}  # the blogger's
+    assert landed["tracking"] == "at_risk", landed
+    verdict, checks = popup_checks(browser, page)
+    assert verdict != "tracked"
+    assert checks["cookies"][0] != "ok", checks
+
+
 def test_checkout_without_activating(
     open_browser: OpenBrowser, companion: Companion, sites: Sites
 ) -> None:

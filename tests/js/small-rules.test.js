@@ -14,6 +14,7 @@ import {
   cookieNames,
   cookiesPresent,
   paramsPresent,
+  setSince,
   trackingState,
   TRACKING,
 } from "../../extension/lib/tracking.js";
@@ -98,6 +99,25 @@ test("cookie hints are found by name", () => {
   assert.deepEqual(cookiesPresent(cookies, ["aff_click", "other"]), ["aff_click"]);
   assert.deepEqual(cookiesPresent(cookies, [7]), []);
 });
+
+// [present, fingerprints at the click, fingerprints now, set since the click]
+const SET_SINCE = [
+  [["aff_click"], {}, { aff_click: "a1" }, ["aff_click"]],
+  [["aff_click"], { aff_click: "a1" }, { aff_click: "b2" }, ["aff_click"]],
+  // Another affiliate's cookie from before the click, left as it was by the redirect.
+  [["aff_click"], { aff_click: "a1" }, { aff_click: "a1" }, []],
+  [["aff_click", "adm_uid"], { aff_click: "a1" }, { aff_click: "a1", adm_uid: "c3" }, ["adm_uid"]],
+  // A session from before this rule: nothing was taken at the click.
+  [["aff_click"], undefined, { aff_click: "a1" }, ["aff_click"]],
+  [["aff_click"], { aff_click: "a1" }, {}, ["aff_click"]],
+  [[], { aff_click: "a1" }, {}, []],
+];
+
+for (const [present, before, now, set] of SET_SINCE) {
+  test(`setSince(${JSON.stringify(present)}, ${JSON.stringify(before)}, ${JSON.stringify(now)}) = ${JSON.stringify(set)}`, () => {
+    assert.deepEqual(setSince(present, before, now), set);
+  });
+}
 
 const STATES = [
   [["aff_click"], [], TRACKING.TRACKED],
