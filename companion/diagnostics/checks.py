@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -77,6 +77,7 @@ class Context:
 
 ACTIVATE = Action("activate")
 CLEAR_AND_ACTIVATE = Action("clear_cookies_and_activate")
+ACTIVATIONS = (ACTIVATE, CLEAR_AND_ACTIVATE)
 
 
 def names(items: Iterable[str]) -> str:
@@ -299,4 +300,13 @@ RULES: tuple[Rule, ...] = (
 
 
 def run_checks(facts: Facts, context: Context, now: datetime) -> list[Verdict]:
-    return [rule(facts, context, now) for rule in RULES]
+    verdicts = [rule(facts, context, now) for rule in RULES]
+    if facts.incognito:
+        # No click counts in a private window, and the extension makes none there; clearing
+        # the store's cookies from one would reach the normal window's (Chromium's cookies API
+        # reads the default store unless told otherwise). The fix is the normal window.
+        verdicts = [
+            replace(verdict, actions=tuple(a for a in verdict.actions if a not in ACTIVATIONS))
+            for verdict in verdicts
+        ]
+    return verdicts

@@ -110,7 +110,12 @@ async function gather(store, tab, current) {
     // With a session: the store as it was at the click. Without: as it is now,
     // which is what a click now would start from.
     cookies_before: current !== null ? (current.cookiesBefore ?? null) : jar && cookies.namesOf(jar),
-    cart_before: current !== null ? (current.cartBefore ?? null) : await session.cartBefore(store.id),
+    // A private window's cart is its own, unseen: the normal window's mark is not lent to it.
+    cart_before: privateTab
+      ? null
+      : current !== null
+        ? (current.cartBefore ?? null)
+        : await session.cartBefore(store.id),
     restarted: current === null ? null : current.restarted === true,
     unfinished: current?.unfinished ?? [],
   };

@@ -38,6 +38,12 @@ export async function disableExtension(tabId, extensionId) {
  */
 export async function clearCookiesAndActivate(tabId) {
   const { tab, store } = await offered(tabId, (action) => action.type === "clear_cookies_and_activate");
+  if (tab.incognito) {
+    // Chromium's cookies API reads the normal window's store unless told otherwise: clearing
+    // from here would take the normal window's cart and login, and nothing activates here.
+    // The companion offers no such fix for a private window; this holds whatever it says.
+    throw new NotOffered("no activation in a private window");
+  }
   await cookies.clearDomains(await partners.domainsOf(store.id), tab.cookieStoreId ?? null);
   await session.setCartBefore(store.id, false);
   return activation.activate(tabId);

@@ -51,11 +51,12 @@ async function senderStore(sender) {
 
 async function tabState({ tabId }) {
   need(Number.isInteger(tabId), "tabId");
-  const { url } = await webext.tabs.get(tabId);
+  const { url, incognito } = await webext.tabs.get(tabId);
   const store = typeof url === "string" ? await partners.match(url) : null;
   const [status, summary, neverAsk, checks] = await Promise.all([
     companion.checkStatus(),
-    session.summary(store?.id ?? null),
+    // A private tab has no session of its own, and must not show the normal one's.
+    session.summary(store === null || incognito ? null : store.id),
     store === null ? false : prompting.isNeverAsked(store.id),
     store === null ? null : tabChecks(store, tabId),
   ]);

@@ -302,6 +302,31 @@ def test_rule(
     assert [action.type for action in got.actions] == actions
 
 
+def test_a_private_window_is_offered_no_activation() -> None:
+    """In a private window nothing activates, and clearing cookies from there would reach the
+    normal window's: every check keeps its words and loses its activating fixes, and only
+    those."""
+    private = facts(
+        incognito=True,
+        activated_at=None,
+        landed=False,
+        cart_before=True,
+        extensions=[UBLOCK],
+        cookies_at_landing=None,
+        params_at_landing=None,
+    )
+    normal = private.model_copy(update={"incognito": False})
+    actions = {v.check: [a.type for a in v.actions] for v in run_checks(private, CONTEXT, NOW)}
+    in_normal = {v.check: [a.type for a in v.actions] for v in run_checks(normal, CONTEXT, NOW)}
+    # The normal window's answer to the same facts offers both.
+    offered = [kind for kinds in in_normal.values() for kind in kinds]
+    assert {"activate", "clear_cookies_and_activate", "disable_extension"} <= set(offered)
+    assert actions == {
+        check: [kind for kind in kinds if kind == "disable_extension"]
+        for check, kinds in in_normal.items()
+    }
+
+
 def test_a_rule_names_the_extension_to_turn_off() -> None:
     got = verdict_of("ad_blocker", facts(extensions=[OTHER, UBLOCK]))
     assert [(a.extension_id, a.name) for a in got.actions] == [(UBLOCK["id"], UBLOCK["name"])]
