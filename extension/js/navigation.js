@@ -65,7 +65,11 @@ async function promptOrCheck(tabId, url) {
   const paying = classifyPath(new URL(url).pathname) !== PAGE_KIND.PAGE;
   if (!isPrivate && !paying && (await prompting.shouldAsk(store, url))) {
     await inject.injectPrompt(tabId);
-  } else if (isPrivate || paying || (await session.stored(store.id)) !== null) {
+  } else if ((await session.stored(store.id)) !== null) {
+    await diagnostics.checkPage(tabId, store);
+  } else if ((isPrivate || paying) && !(await prompting.isNeverAsked(store.id))) {
+    // Without a session, the checks can only say "not activated": not on a store where the
+    // shopper chose "not on this store", which the warning would ask on every step to pay.
     await diagnostics.checkPage(tabId, store);
   }
 }

@@ -335,6 +335,15 @@ def test_checkout_without_activating(
     assert checks["one_session"] == ("fail", "not_activated")
     assert len(companion.log_records()) == clicks_before, "no click without the shopper's"
 
+    # "Not on this store": no prompt, and no warning to activate on every step to pay either.
+    page.goto(sites.url("shop.test", "/item/1"))
+    never = page.get_by_test_id("never-here")
+    expect(never).to_be_visible(timeout=TIMEOUT_MS)
+    never.click()
+    page.goto(sites.url("shop.test", "/checkout"))
+    page.wait_for_timeout(3000)  # the warning above came well within this
+    expect(page.locator(WARNING)).to_have_count(0)
+
 
 def test_the_confirmation_page_left_before_it_loaded(
     open_browser: OpenBrowser, companion: Companion, sites: Sites
