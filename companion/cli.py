@@ -349,7 +349,7 @@ def cmd_token(args: argparse.Namespace, home: Path) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace, home: Path) -> None:
-    report = doctor_report(home, args.port)
+    report = doctor_report(home, args.port if args.port is not None else running_port(home))
     if args.json:
         _print_json(report)
     else:
@@ -482,7 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = command(
         "doctor", cmd_doctor, "say where data and the token are kept and whether the companion runs"
     )
-    doctor.add_argument("--port", type=int, default=DEFAULT_PORT)
+    doctor.add_argument(
+        "--port",
+        type=int,
+        help="ask a companion on this port (default: the one running for this data directory,"
+        f" else {DEFAULT_PORT})",
+    )
     doctor.add_argument("--json", action="store_true")
 
     service = command(

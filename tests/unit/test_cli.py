@@ -62,6 +62,16 @@ def test_doctor_says_where_the_token_is(capsys: pytest.CaptureFixture[str]) -> N
     assert report["companion"].startswith("not running")
 
 
+def test_doctor_asks_the_port_the_running_companion_wrote(
+    capsys: pytest.CaptureFixture[str], companion_home: Path
+) -> None:
+    """As `open` and `service status` do: a companion started with --port is found."""
+    companion_home.mkdir(parents=True, exist_ok=True)
+    (companion_home / "port").write_text("1\n", encoding="ascii")
+    report = json.loads(run(capsys, "doctor", "--json")[1])
+    assert report["companion"].startswith("not running on 127.0.0.1:1;"), report
+
+
 def test_the_data_is_the_owners_alone_in_a_directory_open_to_others(
     capsys: pytest.CaptureFixture[str], companion_home: Path
 ) -> None:
