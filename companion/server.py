@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
+import json
 import logging
 import signal
+import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -68,6 +71,15 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 async def serve(home: Path, port: int) -> None:
     """Run until SIGINT or SIGTERM. Listens on 127.0.0.1 only: never on a public interface."""
+    port_file = home / PORT_FILENAME
+    running = await asyncio.to_thread(_serving_port, port_file)
+    if running is not None:
+        # Two companions on one data directory: each would keep its own catalog index and
+        # caches, and the second's port file would send `open` to it and lose it at its exit.
+        raise SystemExit(
+            f"a companion for {home} is already running on {LOOPBACK}:{running}; "
+            "stop it first, or give this one another data directory (CASHBACK_COMPANION_HOME)"
+        )
     state = CompanionState.open(home, port)
     quiet_unparsed()
     # A request line must hold a documented 8192-character URL even percent-encoded
@@ -84,7 +96,6 @@ async def serve(home: Path, port: int) -> None:
             f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}. Is another companion running? "
             "(`cashback-companion serve --port N` picks another port.)"
         ) from exc
-    port_file = home / PORT_FILENAME
     port_file.write_text(f"{port}\n", encoding="ascii")
     log.info(
         "Cashback Guard companion listening on http://%s:%d (data in %s)", LOOPBACK, port, home
@@ -97,6 +108,29 @@ async def serve(home: Path, port: int) -> None:
     try:
         await stop.wait()
     finally:
-        port_file.unlink(missing_ok=True)
+        # Only our own: a companion started since, on another port, wrote its own.
+        if _written_port(port_file) == port:
+            port_file.unlink(missing_ok=True)
         await runner.cleanup()
         state.close()
+
+
+def _written_port(port_file: Path) -> int | None:
+    try:
+        return int(port_file.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _serving_port(port_file: Path) -> int | None:
+    """The port in the data directory's port file, if a companion answers there now; ``None``
+    for no file or a stale one (a companion killed before it could remove it)."""
+    port = _written_port(port_file)
+    if port is None or not 0 < port < 65536:
+        return None
+    try:
+        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/api/v1/health", timeout=1) as answer:
+            return port if json.load(answer).get("status") == "ok" else None
+    except (OSError, ValueError, http.client.HTTPException):
+        # Nothing there, or something that is not a companion (not HTTP, or not our answer).
+        return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import stat
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -29,7 +29,9 @@ def probe(port: int, timeout: float = 1.0) -> str:
         with urllib.request.urlopen(url, timeout=timeout) as answer:
             health = json.load(answer)
         return f"running on 127.0.0.1:{port} (version {health.get('version')})"
-    except (urllib.error.URLError, OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):
+        # URLError is an OSError; a listener that is no HTTP server (a stale port file, another
+        # program on the port since) raises BadStatusLine, an HTTPException.
         return f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`"
 
 

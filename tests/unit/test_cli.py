@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 
 from companion.cli import main
+from companion.diagnostics.doctor import probe
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -70,6 +73,24 @@ def test_doctor_asks_the_port_the_running_companion_wrote(
     (companion_home / "port").write_text("1\n", encoding="ascii")
     report = json.loads(run(capsys, "doctor", "--json")[1])
     assert report["companion"].startswith("not running on 127.0.0.1:1;"), report
+
+
+def test_doctor_on_a_port_held_by_something_else_says_not_running() -> None:
+    """A stale port file can name a port another program took since: no traceback."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+
+        def banner() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+        thread = threading.Thread(target=banner, daemon=True)
+        thread.start()
+        assert probe(port).startswith(f"not running on 127.0.0.1:{port};")
+        thread.join(5)
 
 
 def test_the_data_is_the_owners_alone_in_a_directory_open_to_others(
