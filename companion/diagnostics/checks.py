@@ -21,6 +21,7 @@ from typing import Literal
 
 from companion.catalog.model import KnownExtension
 from companion.diagnostics.facts import EnabledExtension, Facts
+from companion.text import shown
 
 CheckName = Literal[
     "cookies",
@@ -45,6 +46,8 @@ CLIENT_BLOCK_ERRORS = frozenset({"net::ERR_BLOCKED_BY_CLIENT", "extension_page"}
 # At most this many names go into one sentence; the rest are left out, not the sentence cut.
 MAX_NAMES = 5
 MAX_NAME_CHARS = 60
+# The longest argument a verdict holds (a list of names, a host): what a backup takes back.
+MAX_ARG_CHARS = max(MAX_NAMES * (MAX_NAME_CHARS + 2), 253)
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,14 @@ ACTIVATIONS = (ACTIVATE, CLEAR_AND_ACTIVATE)
 
 def names(items: Iterable[str]) -> str:
     """A short list for a sentence: at most MAX_NAMES, each at most MAX_NAME_CHARS long."""
-    unique = list(dict.fromkeys(item[:MAX_NAME_CHARS] for item in items))
+    unique = list(dict.fromkeys(shown(item)[:MAX_NAME_CHARS] for item in items))
     return ", ".join(unique[:MAX_NAMES])
+
+
+def host(name: str) -> str:
+    """A host for a sentence. The facts take any text as a host: an ESC or a line break in
+    one is shown as its escape, not kept, so a run stays one a backup takes back."""
+    return shown(name)[:MAX_ARG_CHARS]
 
 
 def enabled_known(
@@ -111,7 +120,7 @@ def enabled_known(
 
 def _disable(extensions: Iterable[EnabledExtension]) -> tuple[Action, ...]:
     return tuple(
-        Action("disable_extension", extension.id, extension.name[:MAX_NAME_CHARS])
+        Action("disable_extension", extension.id, shown(extension.name)[:MAX_NAME_CHARS])
         for extension in extensions
     )
 
@@ -154,7 +163,7 @@ def ad_blocker(facts: Facts, context: Context, now: datetime) -> Verdict:
     on = enabled_known(facts.extensions, context.ad_blockers)
     blocked = [r.host for r in facts.refused if r.error in CLIENT_BLOCK_ERRORS]
     if blocked:
-        args = {"host": blocked[0], "names": names(e.name for e in on)}
+        args = {"host": host(blocked[0]), "names": names(e.name for e in on)}
         reason = "redirect_blocked_by" if on else "redirect_blocked"
         return Verdict("ad_blocker", "fail", reason, args, (*_disable(on), ACTIVATE))
     if on:
@@ -183,7 +192,7 @@ def rival_extensions(facts: Facts, context: Context, now: datetime) -> Verdict:
     found = {"names": names(e.name for e in on)}
     hijacks = [reentry.via for reentry in facts.reentries if reentry.from_store]
     if hijacks:
-        args = {**found, "host": hijacks[-1]}
+        args = {**found, "host": host(hijacks[-1])}
         return Verdict("rival_extensions", "fail", "overwritten_reentry", args, fixes)
     if facts.cookies_changed:
         args = {**found, "cookies": names(facts.cookies_changed)}
@@ -260,7 +269,7 @@ def one_session(facts: Facts, context: Context, now: datetime) -> Verdict:
         return Verdict("one_session", "fail", "not_activated", store, (ACTIVATE,))
     elsewhere = [reentry.via for reentry in facts.reentries if not reentry.from_store]
     if elsewhere:
-        args = {**store, "host": elsewhere[-1]}
+        args = {**store, "host": host(elsewhere[-1])}
         return Verdict("one_session", "fail", "left_via_link", args, (ACTIVATE,))
     if (now - facts.activated_at).total_seconds() > context.session_hours * 3600:
         args = {**store, "hours": str(context.session_hours)}

@@ -39,7 +39,7 @@ from pydantic import (
 
 from companion.catalog.model import Identifier
 from companion.clock import iso, parse
-from companion.diagnostics.checks import ActionType, CheckName, Status, Verdict
+from companion.diagnostics.checks import MAX_ARG_CHARS, ActionType, CheckName, Status, Verdict
 from companion.diagnostics.facts import Facts, PageKind
 from companion.diagnostics.store import verdict_of
 from companion.diagnostics.texts import Lang, render
@@ -222,10 +222,15 @@ class OrderRow(_Row):
         return self
 
 
+# A check's argument: whatever the rules put there (checks.names, checks.host), an empty list
+# of names included.
+CheckArg = Annotated[str, StringConstraints(max_length=MAX_ARG_CHARS), AfterValidator(no_controls)]
+
+
 class CheckActionRow(_Row):
     type: ActionType
     extension_id: Annotated[str, StringConstraints(max_length=200)] | None = None
-    name: Name | None = None
+    name: CheckArg | None = None
 
 
 class CheckRow(_Row):
@@ -236,7 +241,7 @@ class CheckRow(_Row):
     status: Status
     reason: Annotated[str, StringConstraints(max_length=64)]
     args: Annotated[
-        dict[Annotated[str, StringConstraints(max_length=64)], Name], Field(max_length=20)
+        dict[Annotated[str, StringConstraints(max_length=64)], CheckArg], Field(max_length=20)
     ]
     actions: Annotated[list[CheckActionRow], Field(max_length=20)]
 

@@ -21,6 +21,7 @@ from companion.ledger.orders import Ledger, LogFilter, add_order, iter_records
 from companion.storage.db import connect
 from companion.tracking.matcher import PartnerIndex
 from tests.unit.ledger_seed import (
+    CATALOG,
     click,
     credited_by_hand,
     landing,
@@ -114,6 +115,39 @@ def test_round_trip_to_another_machine(
     assert (again.clicks, again.events, again.orders, again.check_runs) == (0, 0, 0, 0)
     assert again.skipped == done.clicks + done.events + done.orders + done.check_runs
     assert exported(there, there_ledger) == text
+
+
+BLOCKER = {"id": "cjpalhdlnbpafiamejdnhcphjbkeiagm", "name": "uBlock Origin"}
+LONG_HOST = ".".join(["a" * 62] * 4)[:253]
+# Facts whose checks say odd things: an overwrite or a blocked redirect by no listed extension
+# (an empty list of names), a re-entry through a 253-character host, a listed blocker whose
+# name is empty or holds control characters.
+ODD_FACTS: list[dict[str, Any]] = [
+    {"cookies_changed": ["aff_click"], "extensions": []},
+    {"refused": [{"host": "net.example", "error": "net::ERR_BLOCKED_BY_CLIENT"}]},
+    {"reentries": [{"via": LONG_HOST, "from_store": True}]},
+    {"reentries": [{"via": "evil\u202egro.example\n", "from_store": False}], "landed": True},
+    {"extensions": [{**BLOCKER, "name": ""}]},
+    {"extensions": [{**BLOCKER, "name": "Blocker\x1b[2J\u202e"}]},
+    {"refused": [{"host": "a\x1b]8;;x", "error": "net::ERR_BLOCKED_BY_CLIENT"}]},
+]
+
+
+@pytest.mark.parametrize("changes", ODD_FACTS)
+def test_every_stored_check_run_imports_again(
+    open_db: Callable[[str], tuple[sqlite3.Connection, Ledger]], changes: dict[str, Any]
+) -> None:
+    """A backup holds what the checks said, whatever it was: the file the companion wrote must
+    import."""
+    here, _ = open_db("here")
+    index = use_catalog(here, {**CATALOG, "extensions": {"ad_blockers": [BLOCKER]}})
+    ledger = Ledger(index, NOW)
+    cid = click(here, index, "2026-02-01T09:00:00.000Z")
+    facts = Facts.model_validate({**CHECKOUT, "incognito": False, **changes})
+    diagnose(here, index, facts, cid, datetime(2026, 2, 1, 9, 15, tzinfo=UTC))
+    text = exported(here, ledger)
+    there, _ = open_db("there")
+    assert restore(there, parse_backup(text)).check_runs == 1
 
 
 def claims(conn: sqlite3.Connection, ledger: Ledger) -> list[str]:
