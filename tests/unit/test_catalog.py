@@ -113,7 +113,31 @@ def broken(path: str, value: Any) -> dict[str, Any]:
         ),
         (
             broken("partners.0.offers.0.go_url", "https://x.example/{user}"),
-            "go_url: has unknown placeholder(s) {user}",
+            "go_url: has '{user}': the only placeholders are {click_id} and {target_url}",
+        ),
+        # /go/ fills in these two exactly: anything else in braces would reach the program.
+        (
+            broken("partners.0.offers.0.go_url", "https://x.example/?s={click_id!r}"),
+            "go_url: has '{click_id!r}'",
+        ),
+        (broken("partners.0.offers.0.go_url", "https://x.example/?q={{x}}"), "go_url: has '{'"),
+        (broken("partners.0.offers.0.go_url", "https://x.example/}"), "go_url: has '}'"),
+        # A line break in the Location of /go/ drops the connection; urlsplit drops it unseen.
+        (
+            broken("partners.0.offers.0.go_url", "https://x.example/go?c={click_id}\n"),
+            "go_url: must not hold spaces or control characters, found '\\n'",
+        ),
+        (
+            broken("partners.0.offers.0.go_url", " https://x.example/go"),
+            "go_url: must not hold spaces or control characters, found ' '",
+        ),
+        (
+            broken("programs.0.url", "https://cashback.example/\r\n"),
+            "url: must not hold spaces or control characters, found '\\r'",
+        ),
+        (
+            broken("programs.0.url", "ftp://cashback.example/"),
+            "url: must be an http or https URL, got 'ftp://cashback.example/'",
         ),
         (
             broken("partners.0.offers.0.program", "lety"),
