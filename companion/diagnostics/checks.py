@@ -98,24 +98,42 @@ def host(name: str) -> str:
 def enabled_known(
     extensions: Iterable[EnabledExtension] | None, known: Iterable[KnownExtension]
 ) -> list[EnabledExtension]:
-    """Which enabled extensions are on a known list: by id, or by name where no id is known.
+    """Which enabled extensions are on a known list: by id, or by name where the list gives no
+    id of this browser's kind.
 
     A name matches as whole words, case-insensitively: "LetyShops" matches "LetyShops cashback",
-    not "MyLetyShopsClone".
+    not "MyLetyShopsClone". Where the list gives a Chromium id, a Chromium extension is known by
+    that id alone (a clone may take the name), but in Firefox, whose add-on ids look otherwise
+    ("uBlock0@raymondhill.net"), the name is all there is to go by.
     """
     if extensions is None:
         return []
     by_id = {entry.id for entry in known if entry.id is not None}
     by_name = [
-        re.compile(rf"(?<!\w){re.escape(entry.name.casefold())}(?!\w)")
+        (
+            _chromium_id(entry.id) if entry.id is not None else None,
+            re.compile(rf"(?<!\w){re.escape(entry.name.casefold())}(?!\w)"),
+        )
         for entry in known
-        if entry.id is None
     ]
-    return [
-        extension
-        for extension in extensions
-        if extension.id in by_id or any(p.search(extension.name.casefold()) for p in by_name)
-    ]
+
+    def is_known(extension: EnabledExtension) -> bool:
+        if extension.id in by_id:
+            return True
+        kind = _chromium_id(extension.id)
+        name = extension.name.casefold()
+        return any(
+            pattern.search(name) for listed, pattern in by_name if listed is None or listed != kind
+        )
+
+    return [extension for extension in extensions if is_known(extension)]
+
+
+def _chromium_id(extension_id: str) -> bool:
+    return _CHROMIUM_ID.fullmatch(extension_id) is not None
+
+
+_CHROMIUM_ID = re.compile(r"[a-p]{32}")
 
 
 def _disable(extensions: Iterable[EnabledExtension]) -> tuple[Action, ...]:

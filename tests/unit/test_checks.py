@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from companion.catalog.model import KnownExtension
+from companion.catalog.store import bundled_catalog
 from companion.diagnostics.checks import (
     CLIENT_BLOCK_ERRORS,
     MAX_NAMES,
@@ -400,7 +401,11 @@ KNOWN = [KnownExtension(name="Honey", id=HONEY["id"]), KnownExtension(name="Lety
 MATCHES: list[tuple[dict[str, str], bool]] = [
     (HONEY, True),
     ({"id": HONEY["id"], "name": "renamed"}, True),  # the id decides
-    ({"id": "x" * 32, "name": "Honey"}, False),  # a name never stands in for a known id
+    # In Chromium a name never stands in for a known Chromium id: a clone may take the name.
+    ({"id": "b" * 32, "name": "Honey"}, False),
+    # Firefox's add-on ids are of another kind: there the name is what there is.
+    ({"id": "jid1-93CWPmRbVPjRQA@jetpack", "name": "Honey"}, True),
+    ({"id": "uBlock0@raymondhill.net", "name": "Honeycomb"}, False),
     ({"id": "a" * 32, "name": "LetyShops"}, True),
     ({"id": "a" * 32, "name": "letyshops: кэшбэк"}, True),
     ({"id": "a" * 32, "name": "MyLetyShopsClone"}, False),
@@ -412,6 +417,18 @@ MATCHES: list[tuple[dict[str, str], bool]] = [
 def test_enabled_known(extension: dict[str, str], expected: bool) -> None:
     given = facts(extensions=[extension]).extensions
     assert bool(enabled_known(given, KNOWN)) is expected
+
+
+def test_firefox_add_ons_of_the_bundled_lists_are_known_by_name() -> None:
+    """The bundled catalog gives Chrome Web Store ids; Firefox names its add-ons otherwise."""
+    bundled = bundled_catalog().extensions
+    firefox = [
+        {"id": "uBlock0@raymondhill.net", "name": "uBlock Origin"},
+        {"id": "jid1-93CWPmRbVPjRQA@jetpack", "name": "Honey: Automatic Coupons & Rewards"},
+    ]
+    on = facts(extensions=firefox).extensions
+    assert [e.name for e in enabled_known(on, bundled.ad_blockers)] == ["uBlock Origin"]
+    assert len(enabled_known(on, bundled.rivals)) == 1
 
 
 def test_nothing_is_known_when_the_browser_lists_nothing() -> None:
