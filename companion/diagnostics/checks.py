@@ -238,21 +238,23 @@ CART_OR_LOGIN_COOKIES: tuple[tuple[str, bool], ...] = (
     ("remember", False),
     ("customer", False),
     ("account", False),
-    ("user", True),
-    ("access", True),
-    ("refresh", True),
-    ("jwt", True),
     ("cart", False),
     ("basket", False),
     ("korzin", False),
     ("trolley", False),
     ("bag", True),
 )
+# Set for every visitor though their names say otherwise: Shopify's currency and signature
+# cookies. Token words ("access", "refresh", "user") are left out of the list above for the same
+# reason: Ozon gives guests __Secure-access-token, __Secure-refresh-token and __Secure-user-id.
+ANONYMOUS_COOKIES = frozenset({"cart_currency", "secure_customer_sig"})
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
 def is_cart_or_login_cookie(name: str) -> bool:
     lowered = name.casefold()
+    if lowered in ANONYMOUS_COOKIES:
+        return False
     words = set(_WORDS.findall(lowered))
     return any(
         fragment in words if whole else fragment in lowered

@@ -444,12 +444,14 @@ COOKIE_NAMES: list[tuple[str, bool]] = [
     ("XSRF-TOKEN", False),
     ("csrftoken", False),
     ("userRegion", False),
+    ("__Secure-access-token", False),  # Ozon, for guests too
+    ("__Secure-refresh-token", False),
+    ("__Secure-user-id", False),
+    ("cart_currency", False),  # Shopify, for every visitor
+    ("secure_customer_sig", False),
     # A cart or a sign-in.
     ("wordpress_logged_in_1f2e", True),
     ("auth_token", True),
-    ("access_token", True),
-    ("user_id", True),
-    ("jwt", True),
     ("cart", True),
     ("cart_id", True),
     ("basket_token", True),
