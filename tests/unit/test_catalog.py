@@ -215,6 +215,12 @@ def test_bundled_catalog_is_valid_and_real() -> None:
     ali = partners["aliexpress"].offers[0]
     assert (ali.rate_percent, ali.confirmation_days) == (5, 50)
     assert len(partners["letoile"].offers) == 4  # the rate table's row
+    # A rate the articles do not give is the bottom of the program's range, never "up to" it.
+    guessed = [
+        o for p in catalog.partners for o in p.offers if (o.note or "").startswith("rate not")
+    ]
+    assert guessed
+    assert not any(offer.up_to for offer in guessed)
 
 
 def test_refused_import_keeps_the_stored_catalog(
