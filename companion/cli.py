@@ -309,7 +309,7 @@ def cmd_order_mark(args: argparse.Namespace, home: Path) -> None:
 
 def cmd_claim(args: argparse.Namespace, home: Path) -> None:
     conn = _open(home)
-    record = get_record(conn, _ledger(conn), args.id)
+    record = get_record(conn, _ledger(conn), args.id, args.lang)
     if record is None:
         raise CliError(f"no purchase {args.id!r} in the log (`cashback-companion log` lists them)")
     evidence = claim_evidence(record)

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-LANGUAGES = ("en", "ru")
-DEFAULT = "en"
+from companion.diagnostics.texts import Lang
+
+# Each language by its tag: a lookup that also tells mypy the tag is a Lang.
+LANGUAGES: dict[str, Lang] = {"en": "en", "ru": "ru"}
+DEFAULT: Lang = "en"
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -86,7 +89,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "amount": "Amount",
         "ordered_at": "Placed",
         "order_page": "Order page",
-        "recognised_by": "Recognised from",
+        "recognised_by": "How it was recorded",
+        "verdict_tracked": "tracked",
+        "verdict_at_risk": "at risk",
+        "verdict_untracked": "not tracked",
+        "status_ok": "fine",
+        "status_warn": "warning",
+        "status_fail": "problem",
+        "status_unknown": "unknown",
+        "source_order_page": "from the order page's address",
+        "source_ga4": "from the store's analytics data (GA4)",
+        "source_ua": "from the store's analytics data (Universal Analytics)",
+        "source_jsonld": "from the page's structured data",
+        "source_wording": "from the page's wording",
+        "source_manual": "added by hand",
         "no_order": "No order was seen after this click.",
         "cashback": "Cashback",
         "rate": "Rate",
@@ -229,7 +245,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "amount": "Сумма",
         "ordered_at": "Оформлен",
         "order_page": "Страница заказа",
-        "recognised_by": "Распознан по",
+        "recognised_by": "Как записан",
+        "verdict_tracked": "отслеживается",
+        "verdict_at_risk": "под угрозой",
+        "verdict_untracked": "не отслеживается",
+        "status_ok": "в порядке",
+        "status_warn": "внимание",
+        "status_fail": "проблема",
+        "status_unknown": "неизвестно",
+        "source_order_page": "по адресу страницы заказа",
+        "source_ga4": "по данным аналитики магазина (GA4)",
+        "source_ua": "по данным аналитики магазина (Universal Analytics)",
+        "source_jsonld": "по структурированным данным страницы",
+        "source_wording": "по тексту страницы",
+        "source_manual": "добавлен вручную",
         "no_order": "После этого перехода заказа не было.",
         "cashback": "Кэшбэк",
         "rate": "Ставка",
@@ -318,14 +347,14 @@ def translator(lang: str) -> Translate:
     return t
 
 
-def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+def choose(query: str | None, cookie: str | None, accept_language: str | None) -> Lang:
     for choice in (query, cookie):
         if choice in LANGUAGES:
-            return choice
+            return LANGUAGES[choice]
     return _from_accept_language(accept_language or "")
 
 
-def _from_accept_language(header: str) -> str:
+def _from_accept_language(header: str) -> Lang:
     """The listed language the browser prefers most, by its q weights (``ru-RU,ru;q=0.9``)."""
     best, best_weight = DEFAULT, 0.0
     for position, item in enumerate(header.split(",")[:20]):
@@ -340,5 +369,5 @@ def _from_accept_language(header: str) -> str:
         # Earlier items win ties, as the header's order says.
         weight -= position * 1e-6
         if language in LANGUAGES and weight > best_weight:
-            best, best_weight = language, weight
+            best, best_weight = LANGUAGES[language], weight
     return best

@@ -36,6 +36,7 @@ from companion.clock import now, parse
 from companion.dashboard import charts
 from companion.dashboard.i18n import STRINGS, Translate, choose, translator
 from companion.dashboard.session import Session, end_session, session_of, spend_login
+from companion.diagnostics.texts import Lang
 from companion.http.headers import DASHBOARD_CSP, DASHBOARD_REFERRER_POLICY
 from companion.http.routes import STATE
 from companion.ledger.backup import write_backup
@@ -67,7 +68,7 @@ class Visit:
     """Who is asking, in which language."""
 
     session: Session
-    lang: str
+    lang: Lang
     t: Translate
 
 
@@ -104,7 +105,7 @@ def _ledger(request: web.Request) -> Ledger:
     return Ledger(request.app[STATE].index, now())
 
 
-def _language(request: web.Request) -> str:
+def _language(request: web.Request) -> Lang:
     return choose(
         request.query.get("lang"),
         request.cookies.get(LANG_COOKIE),
@@ -326,7 +327,7 @@ async def _show_purchase(
     request: web.Request, visit: Visit, *, refused: str | None = None, status: int = 200
 ) -> web.StreamResponse:
     record_id = request.match_info["id"]
-    record = await request.app[STATE].db(get_record, _ledger(request), record_id)
+    record = await request.app[STATE].db(get_record, _ledger(request), record_id, visit.lang)
     if record is None:
         return _message(request, visit.lang, 404, "not_found", "not_found_text")
     evidence = claim_evidence(record)
@@ -408,7 +409,9 @@ def form_amount(value: object) -> Decimal | None:
 
 
 async def claim_download(request: web.Request, visit: Visit) -> web.StreamResponse:
-    record = await request.app[STATE].db(get_record, _ledger(request), request.match_info["id"])
+    record = await request.app[STATE].db(
+        get_record, _ledger(request), request.match_info["id"], visit.lang
+    )
     if record is None:
         return _message(request, visit.lang, 404, "not_found", "not_found_text")
     evidence = claim_evidence(record)

@@ -9,7 +9,9 @@ support reads its own records in.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from companion.clock import parse
@@ -17,7 +19,9 @@ from companion.text import shown
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "title": "Cashback claim: purchase {purchase}",
+        "title": "Cashback claim: a purchase at {store}",
+        "title_order": "Cashback claim: order {order_id} at {store}",
+        "no_order": "not recorded (write its number, amount and time here)",
         "store": "Store",
         "program": "Cashback program",
         "click": "Cashback activated",
@@ -26,11 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
         "hops": "Redirect chain",
         "tracking": "Tracking",
         "tracked": "the store's tracking mark was seen after the redirect",
-        "at_risk": "no tracking mark was seen after the redirect",
-        "unknown": "not observed (the order was added by hand)",
         "evidence": "cookies: {cookies}; URL parameters: {params}",
-        "checks": "Checks at purchase",
-        "no_checks": "none recorded",
         "order": "Order",
         "order_line": "{order_id}, {amount}, placed {time}",
         "no_order_id": "(no order number shown)",
@@ -41,7 +41,9 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "none",
     },
     "ru": {
-        "title": "Претензия по кэшбэку: покупка {purchase}",
+        "title": "Претензия по кэшбэку: покупка в {store}",
+        "title_order": "Претензия по кэшбэку: заказ {order_id} в {store}",
+        "no_order": "не записан (укажите здесь номер, сумму и время заказа)",
         "store": "Магазин",
         "program": "Кэшбэк-сервис",
         "click": "Кэшбэк активирован",
@@ -50,11 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "hops": "Цепочка переадресаций",
         "tracking": "Отслеживание",
         "tracked": "после перехода метка отслеживания магазина была на месте",
-        "at_risk": "после перехода метки отслеживания не было",
-        "unknown": "не наблюдалось (заказ добавлен вручную)",
         "evidence": "cookie: {cookies}; параметры адреса: {params}",
-        "checks": "Проверки при покупке",
-        "no_checks": "не записаны",
         "order": "Заказ",
         "order_line": "{order_id}, {amount}, оформлен {time}",
         "no_order_id": "(номер заказа не показан)",
@@ -110,43 +108,33 @@ def claim_evidence(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def claim_text(evidence: dict[str, Any], lang: str = "en") -> str:
+    """The claim as a shopper pastes it into a message to the program's support: the facts of
+    the visit and the order, and nothing else.
+
+    Left out on purpose: the tracking checks (they are written to the shopper, and a "you had an
+    ad blocker on" hands support a reason to decline; the JSON evidence keeps them), the hop
+    through the companion itself (a loopback address means nothing to support), a tracking line
+    when no tracking mark was seen, and an expected cashback of nothing.
+    """
     words = LABELS.get(lang, LABELS["en"])
     zone = evidence["timezone"]
-    lines = [words["title"].format(purchase=evidence["purchase"]), ""]
+    store = evidence["store"]["name"]
+    order = evidence["order"]
+    title = (
+        words["title_order"].format(store=store, order_id=order["id"])
+        if order is not None and order["id"]
+        else words["title"].format(store=store)
+    )
+    lines = [title, ""]
 
     def line(label: str, value: object) -> None:
         lines.append(f"{words[label]}: {value}")
 
-    line("store", f"{evidence['store']['name']} ({evidence['store']['id']})")
-    line("program", f"{evidence['program']['name']} ({evidence['program']['id']})")
-    click = evidence["click"]
-    if click is not None:
-        line("click", _local(click["time"], zone))
-        line("click_id", click["id"])
-        line("landing", click["landing_url"] or words["none"])
-        if click["hops"]:
-            lines.append(f"{words['hops']}:")
-            lines.extend(f"  {number}. {hop}" for number, hop in enumerate(click["hops"], 1))
-        tracking = words[click["tracking"]] if click["tracking"] != "unknown" else words["none"]
-        seen = click["tracking_evidence"]
-        if seen:
-            tracking += (
-                " ("
-                + words["evidence"].format(
-                    cookies=", ".join(seen["cookies"]) or words["none"],
-                    params=", ".join(seen["params"]) or words["none"],
-                )
-                + ")"
-            )
-        line("tracking", tracking)
+    line("store", store)
+    line("program", evidence["program"]["name"])
+    if order is None:
+        line("order", words["no_order"])
     else:
-        line("tracking", words["unknown"])
-    checks = evidence["checks"]
-    verdict = f" {evidence['checks_verdict']}" if evidence["checks_verdict"] else ""
-    lines.append(f"{words['checks']}:{verdict}" + ("" if checks else f" {words['no_checks']}"))
-    lines.extend(f"  [{check['status']}] {check['title']}: {check['why']}" for check in checks)
-    order = evidence["order"]
-    if order is not None:
         amount = (
             f"{order['amount']} {order['currency'] or ''}".strip()
             if order["amount"] is not None
@@ -162,12 +150,41 @@ def claim_text(evidence: dict[str, Any], lang: str = "en") -> str:
         )
         if order["page_url"]:
             line("order_page", order["page_url"])
+    click = evidence["click"]
+    if click is not None:
+        line("click", _local(click["time"], zone))
+        line("click_id", click["id"])
+        if click["landing_url"]:
+            line("landing", click["landing_url"])
+        hops = [hop for hop in click["hops"] if not _on_this_machine(hop)]
+        if hops:
+            lines.append(f"{words['hops']}:")
+            lines.extend(f"  {number}. {hop}" for number, hop in enumerate(hops, 1))
+        seen = click["tracking_evidence"]
+        if click["tracking"] == "tracked":
+            tracking = words["tracked"]
+            if seen:
+                cookies = ", ".join(seen["cookies"]) or words["none"]
+                params = ", ".join(seen["params"]) or words["none"]
+                tracking += f" ({words['evidence'].format(cookies=cookies, params=params)})"
+            line("tracking", tracking)
+    if order is not None:
         cashback = evidence["cashback"]
-        if cashback["expected"] is not None:
-            line("expected", f"{cashback['expected']} {cashback['currency']}")
+        expected = cashback["expected"]
+        if expected is not None and Decimal(expected) > 0:
+            line("expected", f"{expected} {cashback['currency']}")
         line("due", cashback["confirmation_due"])
     # One line each: a line break or a terminal's escape in what a page gave stays visible text.
     return "\n".join(shown(text) for text in lines) + "\n"
+
+
+def _on_this_machine(url: str) -> bool:
+    """A hop through the companion (``http://127.0.0.1:47615/go/...``)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def _local(moment: str, zone: str) -> str:

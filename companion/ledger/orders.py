@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from companion.clock import iso, parse
 from companion.diagnostics.store import checks_at_purchase
+from companion.diagnostics.texts import Lang
 from companion.errors import InputError
 from companion.ledger import rules
 from companion.ledger.limits import places, plausible
@@ -334,8 +335,11 @@ def purchase_page(
     return records, None
 
 
-def get_record(conn: sqlite3.Connection, ledger: Ledger, record_id: str) -> dict[str, Any] | None:
-    """A record by its id; a click id that has an order gives the click's first order."""
+def get_record(
+    conn: sqlite3.Connection, ledger: Ledger, record_id: str, lang: Lang = "en"
+) -> dict[str, Any] | None:
+    """A record by its id; a click id that has an order gives the click's first order. Its
+    checks are worded in ``lang``."""
     row_id = order_row(record_id)
     if row_id is not None:
         sql = (
@@ -350,7 +354,7 @@ def get_record(conn: sqlite3.Connection, ledger: Ledger, record_id: str) -> dict
     else:
         return None
     row = conn.execute(sql, {"key": key}).fetchone()
-    return None if row is None else _record(row, ledger, _CapShares(conn, ledger))
+    return None if row is None else _record(row, ledger, _CapShares(conn, ledger), lang)
 
 
 # The stores in the log: each partner id among the clicks, found by skipping down
@@ -563,14 +567,16 @@ WHERE o.confirmed_on >= ? AND o.confirmed_on < ? AND o.declined_on IS NULL
 """
 
 
-def _record(row: sqlite3.Row, ledger: Ledger, caps: _CapShares) -> dict[str, Any]:
+def _record(
+    row: sqlite3.Row, ledger: Ledger, caps: _CapShares, lang: Lang = "en"
+) -> dict[str, Any]:
     offer = offer_of(row["offer"])
     program_rules = ledger.rules_for(row["program_id"], offer)
     order = row["order_row"]
     record = record_of(row)
     # The tracking checks as they stood when the order was placed (manual orders have none).
     checks_verdict, checks = (
-        checks_at_purchase(caps.conn, row["click_id"], row["ordered_at"])
+        checks_at_purchase(caps.conn, row["click_id"], row["ordered_at"], lang)
         if row["click_id"] is not None
         else (None, [])
     )

@@ -197,4 +197,11 @@ async def test_the_log_and_the_claim_show_the_checks_as_they_were_at_purchase(
     assert "uBlock Origin" in by_check["ad_blocker"]["why"]
     evidence = claim_evidence(record)
     assert evidence["checks_verdict"] == "at_risk"
-    assert "[warn]" in claim_text(evidence, "en")
+    # The claim sent to support states facts, not the shopper's warnings.
+    assert "uBlock" not in claim_text(evidence, "en")
+    # The dashboard and `claim --lang ru` word the checks in the reader's language.
+    russian = get_record(state.conn, Ledger(state.index, now()), click_id, "ru")
+    assert russian is not None
+    assert {c["check"]: c["title"] for c in russian["checks"]}["ad_blocker"] == (
+        "Блокировщик рекламы"
+    )

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,8 @@ from companion.dashboard import charts
 from companion.dashboard.i18n import STRINGS, choose
 from companion.dashboard.session import new_login
 from companion.dashboard.views import form_amount
+from companion.diagnostics.diagnose import diagnose
+from companion.diagnostics.facts import Facts
 from companion.http.headers import DASHBOARD_CSP
 from companion.http.state import CompanionState
 from companion.ledger.orders import Ledger, LedgerError, add_order
@@ -347,6 +349,36 @@ async def test_languages(client: TestClient, ledger_state: CompanionState) -> No
     client.session.cookie_jar.clear(lambda cookie: cookie.key == "cg_lang")
     asked = await client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
     assert "Ваши покупки" in await asked.text()
+
+
+async def test_a_purchase_reads_in_one_language(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    """The checks at purchase, their verdict and statuses, and how the order was recorded, in
+    the page's language: they were stored as codes and shown in English, or as codes."""
+    state = ledger_state
+    cid = click(state.conn, state.index, "2026-02-01T09:00:00.000Z")
+    landing(state.conn, cid, "2026-02-01T09:00:03Z")
+    facts = {"partner": "shop", "page": "checkout", "landed": True, "cookie_setting": "block"}
+    diagnose(
+        state.conn,
+        state.index,
+        Facts.model_validate(facts),
+        cid,
+        datetime(2026, 2, 1, 9, 5, tzinfo=UTC),
+    )
+    order(state.conn, cid, "2026-02-01T09:20:00Z")
+    await log_in(client, state)
+    russian = await (await client.get("/purchases/o1?lang=ru")).text()
+    for words in ("не отслеживается", "проблема", "Файлы cookie", "по данным аналитики магазина"):
+        assert words in russian, words
+    for english in (">untracked<", ">fail<", ">Cookies<", "ga4"):
+        assert english not in russian, english
+    claim = await (await client.get("/purchases/o1/claim.txt?lang=ru")).text()
+    assert "Претензия по кэшбэку: заказ A-1001 в Demo Shop" in claim
+    english = await (await client.get("/purchases/o1?lang=en")).text()
+    assert "not tracked" in english
+    assert ">problem<" in english
 
 
 @pytest.mark.parametrize(
