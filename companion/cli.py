@@ -23,7 +23,7 @@ from typing import Any
 from companion import __version__
 from companion.catalog.store import ensure_catalog, ensure_index, save_catalog
 from companion.catalog.validate import CatalogError, parse_catalog
-from companion.clock import now, parse
+from companion.clock import local_text, now, parse
 from companion.config import DEFAULT_PORT, data_dir, db_path
 from companion.dashboard.session import new_login
 from companion.diagnostics.doctor import doctor_report, probe, running_port
@@ -186,7 +186,8 @@ def _purchase_line(r: dict[str, Any]) -> str:
         if r["expected_cashback"] is not None and r["expected_payout"] is not None
         else ""
     )
-    when = r["created_at"] or r["ordered_at"]
+    # Local time, as the dashboard shows it and as --since and --until read their days.
+    when = local_text(r["created_at"] or r["ordered_at"])
     # A terminal obeys what a store's page put in an order id: shown escaped (companion/text.py).
     return shown(
         f"{when}  {r['id']:<24} {r['partner_name']:<20} {r['program']:<12} "

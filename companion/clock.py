@@ -27,3 +27,12 @@ def parse(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")
     return moment
+
+
+def local_text(moment: str | None) -> str:
+    """A stored time in this machine's zone, to the minute (``2026-01-10 12:00``): what the
+    dashboard and the CLI show, since a shopper reads their own clock and the filters take
+    their own days."""
+    if moment is None:
+        return ""
+    return f"{parse(moment).astimezone():%Y-%m-%d %H:%M}"

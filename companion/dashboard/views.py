@@ -32,7 +32,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     import jinja2
 
-from companion.clock import now, parse
+from companion.clock import local_text, now, parse
 from companion.dashboard import charts
 from companion.dashboard.i18n import STRINGS, Translate, choose, translator
 from companion.dashboard.session import Session, end_session, session_of, spend_login
@@ -72,13 +72,6 @@ class Visit:
     t: Translate
 
 
-def _when(moment: str | None) -> str:
-    """A stored UTC time in this machine's zone: the shopper reads their own clock."""
-    if moment is None:
-        return ""
-    return f"{parse(moment).astimezone():%Y-%m-%d %H:%M}"
-
-
 @cache
 def _environment() -> jinja2.Environment:
     # Made, and jinja2 imported, at the first page: the dashboard is opened now and then, and
@@ -92,7 +85,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = _when
+    env.filters["when"] = local_text
     return env
 
 

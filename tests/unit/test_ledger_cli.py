@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,24 @@ def test_log_filters_csv_and_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "o3" in out
     assert "confirmed" in out
     assert "expect 123 RUB" in out
+
+
+def test_log_shows_local_times_as_its_day_filters_read_them(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order at 22:30 UTC on 31 July is on 1 August in Vladivostok: the line and the
+    filters agree on the day."""
+    monkeypatch.setenv("TZ", "Asia/Vladivostok")
+    time.tzset()
+    try:
+        run_json(capsys, *ADD[:11], "2026-07-31T22:30:00Z", *ADD[12:], "LATE")
+        code, out, _ = run(capsys, "log", "--since", "2026-08-01", "--until", "2026-08-01")
+        assert code == 0
+        assert out.startswith("2026-08-01 08:30  o1 "), out
+        assert "No purchases match" in run(capsys, "log", "--until", "2026-07-31")[1]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_empty_log_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
