@@ -54,7 +54,7 @@ from companion.ledger.orders import (
     purchase_page,
     stores_in_log,
 )
-from companion.ledger.rules import LEDGER_STATES, Action, LedgerState, local_date
+from companion.ledger.rules import LEDGER_STATES, Action, LedgerState, local_date, money_shown
 from companion.ledger.spreadsheet import write_csv
 from companion.ledger.totals import Totals, TotalsCache
 
@@ -86,6 +86,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = local_text
+    env.filters["money"] = money_shown
     return env
 
 

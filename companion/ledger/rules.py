@@ -40,6 +40,7 @@ LEDGER_STATES: tuple[LedgerState, ...] = (
 Action = Literal["confirm", "credit", "decline"]
 
 _WHOLE = Decimal(1)
+_CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
 
 
@@ -65,10 +66,12 @@ class ProgramRules:
 
 
 def round_cashback(value: Decimal, rounding: Rounding) -> Decimal:
-    """``half_up_integer``: to whole units, halves up (1.3 → 1, 1.5 → 2, 0.49 → 0)."""
+    """``half_up_integer``: to whole units, halves up (1.3 → 1, 1.5 → 2, 0.49 → 0).
+    ``none``: not to whole units, but to the cent, halves up, since nothing pays a fraction
+    of a kopeck (3.5 % of 971.39 is 34.00, not 33.99865)."""
     if rounding == "half_up_integer":
         return value.quantize(_WHOLE, rounding=ROUND_HALF_UP)
-    return value
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def rule_cashback(
@@ -269,6 +272,17 @@ def refusal(
             f"{on.isoformat()} is before the confirmation ({facts.confirmed_on.isoformat()})",
         )
     return None
+
+
+def money_shown(value: Decimal | str | None) -> str:
+    """An amount as a page shows it: whole units bare, anything else to the cent
+    (5084 → "5084", 38.6700 → "38.67", 5084.5 → "5084.50"); empty for none."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value)
+    if amount == amount.to_integral_value():
+        return format(amount.quantize(_WHOLE), "f")
+    return format(amount.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
 
 
 def money_text(value: Decimal | None) -> str | None:

@@ -24,7 +24,7 @@ from companion.diagnostics.diagnose import diagnose
 from companion.diagnostics.facts import Facts
 from companion.http.headers import DASHBOARD_CSP
 from companion.http.state import CompanionState
-from companion.ledger.orders import Ledger, LedgerError, add_order
+from companion.ledger.orders import Ledger, LedgerError, LogFilter, add_order, iter_records, mark
 from companion.ledger.totals import ledger_totals
 from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
 
@@ -331,11 +331,25 @@ async def test_totals(client: TestClient, ledger_state: CompanionState) -> None:
         ordered_at=now() - timedelta(days=2),
         order_id="PLAIN-1",
     )
+    plain = Ledger(ledger_state.index, now())
+    confirmed_on = (now() - timedelta(days=1)).date()
+    [record] = [
+        r for r in iter_records(ledger_state.conn, plain, LogFilter()) if r["order_id"] == "PLAIN-1"
+    ]
+    mark(ledger_state.conn, plain, record["id"], "confirm", confirmed_on, Decimal("38.6"))
     await log_in(client, ledger_state)
     text = await (await client.get("/totals")).text()
     assert text.count('<svg class="chart"') == 2 + 2  # two programs, stores, categories
     assert 'class="limit"' in text  # the MTS cap line
     assert "cap 10000" in text
+    # Money to the cent at most, and in the same form in every cell (38.67, 5084.50, 5084).
+    cells = re.findall(r'<td class="num">([^<]*)</td>', text)
+    assert cells
+    assert not [
+        cell
+        for cell in cells
+        if re.fullmatch(r"[\d ./]+", cell) and re.search(r"\.\d{3}|\.\d(?!\d)", cell)
+    ]
 
 
 async def test_languages(client: TestClient, ledger_state: CompanionState) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit

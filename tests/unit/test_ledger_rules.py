@@ -42,8 +42,12 @@ def at(text: str) -> datetime:
         ("2.675", "half_up_integer", "3"),
         ("0", "half_up_integer", "0"),
         ("10000.5", "half_up_integer", "10001"),
-        ("122.525", "none", "122.525"),
+        # Not to whole units, but nothing pays a fraction of a kopeck: to the cent, halves up.
+        ("122.525", "none", "122.53"),
+        ("33.99966", "none", "34.00"),
+        ("9.4425", "none", "9.44"),
         ("0.49", "none", "0.49"),
+        ("0.004", "none", "0"),
     ],
 )
 def test_rounding(value: str, rounding: rules.Rounding, expected: str) -> None:
@@ -58,7 +62,7 @@ def test_rounding(value: str, rounding: rules.Rounding, expected: str) -> None:
         ("9.99", "RUB", "5", None, MTS, "0"),  # 0.4995 → 0
         ("29.90", "RUB", "5", None, MTS, "1"),  # 1.495 → 1
         ("30", "RUB", "5", None, MTS, "2"),  # 1.5 → 2
-        ("2450.50", "RUB", "3.4", None, PLAIN, "83.317"),  # no rounding: exact
+        ("2450.50", "RUB", "3.4", None, PLAIN, "83.32"),  # not to whole units: to the cent
         ("2450.50", None, "5", None, MTS, "123"),  # no currency seen: the program's
         ("2450.50", "USD", "5", None, MTS, None),  # another currency: unknown, not guessed
         (None, None, "5", None, MTS, None),  # no amount seen
@@ -283,6 +287,23 @@ def test_refusal(
 )
 def test_money_text(value: Decimal | None, text: str | None) -> None:
     assert rules.money_text(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("5084"), "5084"),
+        (Decimal("5084.00"), "5084"),
+        (Decimal("38.6700"), "38.67"),
+        (Decimal("5084.5"), "5084.50"),
+        (Decimal("19.567"), "19.57"),
+        ("9.4425", "9.44"),
+        (Decimal("1E+2"), "100"),
+        (None, ""),
+    ],
+)
+def test_money_shown(value: Decimal | str | None, shown: str) -> None:
+    assert rules.money_shown(value) == shown
 
 
 def test_local_date_is_the_programs_day() -> None:
