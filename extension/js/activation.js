@@ -74,8 +74,9 @@ export async function activate(tabId, program) {
     startedAt: Date.now(),
     hops: [recordableUrl(click.redirect_url)],
     committedUrl: null,
-    // Where the shopper was: the tab goes back there if the redirect is refused.
-    returnUrl: tab.url,
+    // Where the shopper was, without another affiliate's parameters: the tab goes back there
+    // if the redirect is refused, and must not hand that affiliate the click on its own.
+    returnUrl: target,
     cookieStoreId,
     trackingBefore,
   }));

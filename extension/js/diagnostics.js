@@ -40,9 +40,11 @@ function pageKind(url, store) {
 
 // Whether the browser keeps the store's cookies: Chromium's per-site content
 // setting; Firefox has only the global cookie behaviour.
-async function cookieSetting(url) {
+async function cookieSetting(url, incognito) {
   if (webext.contentSettings?.cookies) {
-    return (await webext.contentSettings.cookies.get({ primaryUrl: url }).catch(() => null))?.setting ?? null;
+    // A private window has settings of its own.
+    const asked = { primaryUrl: url, incognito };
+    return (await webext.contentSettings.cookies.get(asked).catch(() => null))?.setting ?? null;
   }
   const config = (await webext.privacy?.websites?.cookieConfig?.get({}).catch(() => null))?.value;
   if (config === undefined || config === null) {
@@ -85,14 +87,16 @@ async function gather(store, tab, current) {
   const onStore = url !== null && (await partners.match(url))?.id === store.id;
   const privateTab = tab?.incognito === true;
   const hints = store.partner.tracking ?? {};
-  const jar = onStore && !privateTab ? await cookies.forUrl(url, current?.cookieStoreId ?? tab.cookieStoreId) : null;
+  // The tab's own cookie store (a Firefox container): the one this purchase is paid from,
+  // whichever the click was made in.
+  const jar = onStore && !privateTab ? await cookies.forUrl(url, tab.cookieStoreId ?? current?.cookieStoreId ?? null) : null;
   const landing = current?.landing ?? null;
   return {
     partner: store.id,
     page: onStore ? pageKind(url, store) : null,
     activated_at: current === null ? null : new Date(current.startedAt).toISOString(),
     landed: landing !== null,
-    cookie_setting: onStore ? await cookieSetting(url) : null,
+    cookie_setting: onStore ? await cookieSetting(url, privateTab) : null,
     third_party_cookies_allowed: await thirdPartyCookiesAllowed(),
     cookies_at_landing: landing?.cookies ?? null,
     params_at_landing: landing?.params ?? null,

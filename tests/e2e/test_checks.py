@@ -229,7 +229,8 @@ def test_an_ad_blocker_blocks_the_programs_redirect(
 
     browser = paired(open_browser, companion, "adblock")
     page = browser.context.new_page()
-    page.goto(sites.url("shop.test", "/item/1"))
+    # The shopper came through a blogger's link; the blocked redirect must not hand it back.
+    page.goto(sites.url("shop.test", "/item/1?aff_id=BLOGGER"))
     activate_on(page)
     # The network is blocked: the tab comes back to the store, which says why.
     blocked = warned_check(page, "ad_blocker")
