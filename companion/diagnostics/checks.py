@@ -44,6 +44,9 @@ SESSION_HOURS = 24
 CLIENT_BLOCK_ERRORS = frozenset({"net::ERR_BLOCKED_BY_CLIENT", "extension_page"})
 
 # At most this many names go into one sentence; the rest are left out, not the sentence cut.
+# How long the extension follows a program's redirect to the store (ACTIVATION_TIMEOUT_MS in
+# extension/js/constants.js; tests/unit/test_checks.py holds the two equal).
+LANDING_WAIT_SECONDS = 120
 MAX_NAMES = 5
 MAX_NAME_CHARS = 60
 # The longest argument a verdict holds (a list of names, a host): what a backup takes back.
@@ -287,6 +290,10 @@ def one_session(facts: Facts, context: Context, now: datetime) -> Verdict:
     store = {"store": context.store}
     if facts.activated_at is None:
         return Verdict("one_session", "fail", "not_activated", store, (ACTIVATE,))
+    if not facts.landed and (now - facts.activated_at).total_seconds() > LANDING_WAIT_SECONDS:
+        # The extension stopped following the redirect: a program's page left open, a login
+        # never finished, a tab closed. Without a landing the store saw no click.
+        return Verdict("one_session", "fail", "never_landed", store, (ACTIVATE,))
     elsewhere = [reentry.via for reentry in facts.reentries if not reentry.from_store]
     if elsewhere:
         args = {**store, "host": host(elsewhere[-1])}

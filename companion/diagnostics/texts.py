@@ -259,6 +259,16 @@ TEXTS: dict[str, dict[Lang, Text]] = {
             "Нажмите «Активировать» до оплаты.",
         ),
     },
+    "never_landed": {
+        "en": Text(
+            "The program's redirect never reached {store}: the store saw no click.",
+            "Activate cashback again, and let the program's page open the store.",
+        ),
+        "ru": Text(
+            "Переход через программу так и не дошёл до {store}: магазин не увидел перехода.",
+            "Активируйте кешбэк снова и дождитесь, пока страница программы откроет магазин.",
+        ),
+    },
     "left_via_link": {
         "en": Text(
             "You came back to {store} through another link ({host}), which ends the program's session.",

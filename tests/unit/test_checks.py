@@ -6,8 +6,10 @@ each row changes the facts the way one real situation does and names the verdict
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from companion.catalog.model import KnownExtension
 from companion.catalog.store import bundled_catalog
 from companion.diagnostics.checks import (
     CLIENT_BLOCK_ERRORS,
+    LANDING_WAIT_SECONDS,
     MAX_NAMES,
     RULES,
     Context,
@@ -258,6 +261,21 @@ CASES: list[tuple[str, dict[str, Any], str, str, list[str]]] = [
         "not_activated",
         ["activate"],
     ),
+    # The extension follows the redirect for two minutes: on the way, then lost.
+    (
+        "one_session",
+        {"landed": False, "activated_at": NOW - timedelta(seconds=30)},
+        "ok",
+        "one_session",
+        [],
+    ),
+    (
+        "one_session",
+        {"landed": False, "activated_at": NOW - timedelta(minutes=3)},
+        "fail",
+        "never_landed",
+        ["activate"],
+    ),
     (
         "one_session",
         {"reentries": [{"via": "coupons.example", "from_store": False}]},
@@ -352,7 +370,8 @@ OVERALL: list[tuple[dict[str, Any], str]] = [
     ({"activated_at": None, "landed": False}, "untracked"),
     ({"cookie_setting": "block"}, "untracked"),
     ({"extensions": [UBLOCK]}, "at_risk"),
-    ({"landed": False}, "at_risk"),  # on the way through the redirect
+    ({"landed": False, "activated_at": NOW - timedelta(seconds=30)}, "at_risk"),  # on the way
+    ({"landed": False}, "untracked"),  # ten minutes on, the redirect never arrived
     ({"incognito": None, "extensions": None, "cookie_setting": None}, "tracked"),  # unknowns
     ({"unfinished": ["order"]}, "at_risk"),
     ({"reentries": [{"via": "rival.test", "from_store": True}]}, "untracked"),
@@ -513,3 +532,10 @@ def test_every_check_has_a_title_and_a_rule() -> None:
     checks = {verdict.check for verdict in run_checks(facts(), CONTEXT, NOW)}
     assert checks == set(TITLES)
     assert len(RULES) == len(TITLES) == 7
+
+
+def test_the_landing_wait_is_the_extensions() -> None:
+    constants = (Path(__file__).parents[2] / "extension/js/constants.js").read_text()
+    found = re.search(r"ACTIVATION_TIMEOUT_MS = (\d+) \* 60 \* 1000;", constants)
+    assert found is not None
+    assert int(found[1]) * 60 == LANDING_WAIT_SECONDS
