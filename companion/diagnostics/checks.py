@@ -289,6 +289,10 @@ def one_session(facts: Facts, context: Context, now: datetime) -> Verdict:
     """Guideline 6: one session, from the click to the payment."""
     store = {"store": context.store}
     if facts.activated_at is None:
+        if facts.affiliate_before:
+            # Cashback may come through that link (it may be the shopper's own program's), so
+            # this is no "not tracked"; Activate would replace its click, which the words say.
+            return Verdict("one_session", "warn", "other_affiliate_link", store, (ACTIVATE,))
         return Verdict("one_session", "fail", "not_activated", store, (ACTIVATE,))
     if not facts.landed and (now - facts.activated_at).total_seconds() > LANDING_WAIT_SECONDS:
         # The extension stopped following the redirect: a program's page left open, a login

@@ -91,6 +91,9 @@ class Facts(_Fact):
     # 5. The store before the click: its cookies' names, and whether its cart was open.
     cookies_before: Annotated[list[Name], Field(max_length=200)] | None = None
     cart_before: bool | None = None
+    # Without an activation: whether the shopper came to the store through an affiliate link
+    # not ours (the partner's tracking parameter in the address), which holds the click now.
+    affiliate_before: bool | None = None
 
     # 6. The browser restarted since the activation.
     restarted: bool | None = None

@@ -259,6 +259,20 @@ TEXTS: dict[str, dict[Lang, Text]] = {
             "Нажмите «Активировать» до оплаты.",
         ),
     },
+    "other_affiliate_link": {
+        "en": Text(
+            "You came to {store} through someone else's affiliate link: the store counts this "
+            "visit for that link. If it was your cashback program's own link, all is well; the "
+            "programs Cashback Guard activates will not see this purchase.",
+            "To get cashback from your program instead, activate it: that replaces the link's click.",
+        ),
+        "ru": Text(
+            "Вы пришли на {store} по чужой партнёрской ссылке: магазин засчитает визит ей. Если "
+            "это ссылка вашей кешбэк-программы, всё в порядке; программы, которые активирует "
+            "Cashback Guard, эту покупку не увидят.",
+            "Чтобы получить кешбэк своей программы, активируйте его: он заменит переход по ссылке.",
+        ),
+    },
     "never_landed": {
         "en": Text(
             "The program's redirect never reached {store}: the store saw no click.",

@@ -14,9 +14,12 @@ Overall = Literal["tracked", "at_risk", "untracked"]
 def overall(facts: Facts, verdicts: Sequence[Verdict]) -> Overall:
     """Untracked when a check fails (not activated is one), at risk while a check warns or the
     redirect has not reached the store yet, tracked otherwise. What the browser cannot tell
-    ("unknown") does not count against the session: it cannot be fixed by the shopper."""
+    ("unknown") does not count against the session: it cannot be fixed by the shopper.
+
+    Not activated but come through another affiliate's link is at risk, not untracked: the
+    click is that link's, and cashback may come through it."""
     statuses = {verdict.status for verdict in verdicts}
-    if facts.activated_at is None or "fail" in statuses:
+    if "fail" in statuses or (facts.activated_at is None and not facts.affiliate_before):
         return "untracked"
     if "warn" in statuses or not facts.landed:
         return "at_risk"

@@ -41,6 +41,7 @@
     .never { padding: 8px 4px; border: 0; background: none; color: #5f6368; text-decoration: underline; }
     .dismiss { width: 28px; height: 28px; border: 0; background: none; color: #5f6368; font-size: 20px; line-height: 1; }
     .error { color: #c5221f; }
+    .notice { color: #8a5300; }
     code { padding: 1px 5px; border-radius: 4px; background: #f1f3f4; color: #202124; white-space: nowrap; user-select: all; }
     button:focus-visible { outline: 2px solid #1a73e8; outline-offset: 2px; }
   `;
@@ -72,7 +73,7 @@
     ]);
   }
 
-  function render({ partner }) {
+  function render({ partner, otherAffiliate }) {
     const [best, ...others] = partner.offers;
     const { host, root } = shadowHost("cashback-guard-prompt", STYLE);
 
@@ -112,6 +113,12 @@
           {},
           others.map((offer) => element("li", {}, [t("offerLine", [offer.programName, offer.rate])])),
         ),
+      );
+    }
+    if (otherAffiliate && best) {
+      // Nobody else's affiliate click is replaced without the shopper knowing.
+      children.push(
+        element("p", { class: "notice", "data-testid": "other-affiliate" }, [t("otherAffiliate", [best.programName])]),
       );
     }
     children.push(element("div", { class: "actions" }, [activate, never]), error);

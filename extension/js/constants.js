@@ -104,6 +104,10 @@ export const SESSION = Object.freeze({
   // Stores whose cart or checkout was open before any click (the earlier-
   // visit check), and the last checks answered for each tab (the warning).
   CART_BEFORE: "cartBefore",
+  // Stores the shopper came to through an affiliate link not ours (the
+  // partner's tracking parameter in the address) before any click: another
+  // affiliate holds the click, and Activate would replace it.
+  AFFILIATE_BEFORE: "affiliateBefore",
   CHECKS_PREFIX: "checks:",
   // The partner store each tab showed last (js/overwrites.js); no key for a
   // tab on any other site.

@@ -120,6 +120,8 @@ async function gather(store, tab, current) {
       : current !== null
         ? (current.cartBefore ?? null)
         : await session.cartBefore(store.id),
+    // Without a session: whether the shopper came through another affiliate's link.
+    affiliate_before: current !== null || privateTab ? null : await session.affiliateBefore(store.id),
     restarted: current === null ? null : current.restarted === true,
     unfinished: current?.unfinished ?? [],
   };

@@ -46,7 +46,7 @@ async function onCommitted(details) {
   const unfinished = await pageload.onCommitted(tabId, url, store);
   await overwrites.onCommitted(tabId, url, store, inChain);
   if (store !== null && !inChain) {
-    await session.onPage(url, store.id);
+    await session.onPage(url, store);
   }
   if (unfinished !== null) {
     await diagnostics.runFor(unfinished, tabId);
@@ -105,7 +105,7 @@ async function onHistoryStateUpdated(details) {
   }
   const store = await sessionStore(details.tabId, details.url);
   if (store !== null) {
-    await session.onPage(details.url, store.id);
+    await session.onPage(details.url, store);
     void logged(session.lookForOrder(details.tabId, store.id));
   }
   await promptOrCheck(details.tabId, details.url);

@@ -39,7 +39,8 @@ export async function promptFor(url) {
   if (store === null || !(await shouldAsk(store, url))) {
     return { show: false };
   }
-  return { show: true, partner: partners.describe(store) };
+  // Came through another affiliate's link: Activate replaces its click, which the prompt says.
+  return { show: true, partner: partners.describe(store), otherAffiliate: await session.affiliateBefore(store.id) };
 }
 
 /** The shopper closed the prompt: not again on this store in this browser session. */

@@ -25,7 +25,7 @@ import { classifyPath, isOrderPage, PAGE_KIND } from "../lib/pages.js";
 import { withSign } from "../lib/rivals.js";
 import { recordableUrl } from "../lib/url.js";
 import { addsTo, isComplete, recognizeOrder } from "../lib/order.js";
-import { TRACKING } from "../lib/tracking.js";
+import { paramsPresent, TRACKING } from "../lib/tracking.js";
 
 const key = (partnerId) => `${LOCAL.SESSION_PREFIX}${partnerId}`;
 
@@ -93,6 +93,7 @@ export async function start(click, before) {
     ...before,
   }));
   await setCartBefore(click.partner, false);
+  await storage.setListed("session", SESSION.AFFILIATE_BEFORE, click.partner, false);
 }
 
 /**
@@ -129,18 +130,31 @@ function updateSession(partnerId, clickId, change) {
 }
 
 /**
- * A top-level page of a partner store was shown (a load or a history change).
- * Without a session, only whether it was the cart or checkout is kept, until
- * the browser closes: the earlier-visit check asks it at the next click.
+ * A top-level page of the partner store `store` was shown (a load or a
+ * history change). Without a session, only two things are kept, until the
+ * browser closes: whether it was the cart or checkout (the earlier-visit
+ * check asks it at the next click), and whether its address carried the
+ * partner's tracking parameter, that is, the shopper came through another
+ * affiliate's link (the prompt and the checks say so).
  */
-export async function onPage(url, partnerId) {
-  const session = await following(partnerId);
+export async function onPage(url, store) {
+  const session = await following(store.id);
   const kind = classifyPath(new URL(url).pathname);
   if (session !== null) {
     await companion.record("page", session.clickId, { url: recordableUrl(url), kind });
-  } else if (kind !== PAGE_KIND.PAGE) {
-    await setCartBefore(partnerId, true);
+    return;
   }
+  if (kind !== PAGE_KIND.PAGE) {
+    await setCartBefore(store.id, true);
+  }
+  if (paramsPresent([url], store.partner.tracking?.params).length > 0) {
+    await storage.setListed("session", SESSION.AFFILIATE_BEFORE, store.id, true);
+  }
+}
+
+/** Whether the shopper came to the store through another affiliate's link since the browser started, before any click. */
+export function affiliateBefore(partnerId) {
+  return storage.isListed("session", SESSION.AFFILIATE_BEFORE, partnerId);
 }
 
 /** Whether the store's cart or checkout was open since the browser started, before any click. */

@@ -315,6 +315,31 @@ def test_a_tracking_cookie_from_before_the_click_is_no_proof(
     assert checks["cookies"][0] != "ok", checks
 
 
+def test_a_visit_through_another_affiliates_link(
+    open_browser: OpenBrowser, companion: Companion, sites: Sites
+) -> None:
+    """The shopper came through a blogger's link: the prompt says that Activate gives the click
+    to the program instead, and the cart says the click is the link's (a warning), not "not
+    activated", which would push them to replace it unaware."""
+    browser = paired(open_browser, companion)
+    page = browser.context.new_page()
+    page.goto(sites.url("shop.test", "/item/1?aff_id=BLOGGER"))
+    notice = page.get_by_test_id("other-affiliate")
+    expect(notice).to_be_visible(timeout=TIMEOUT_MS)
+    expect(notice).to_contain_text("Activating gives the click to Demo Cashback instead")
+    page.get_by_test_id("dismiss").click()
+    page.goto(sites.url("shop.test", "/cart"))
+    other = warned_check(page, "one_session")
+    expect(other).to_have_attribute("data-reason", "other_affiliate_link", timeout=TIMEOUT_MS)
+    expect(other).to_have_attribute("data-status", "warn")
+    expect(other).to_contain_text("someone else's affiliate link")
+    # Activating is still the shopper's choice (here with the cart cleared, since it was open
+    # before the click), and then the click is the program's.
+    page.get_by_test_id("fix-clear-cookies").click()
+    landed_with(page, "NET-c_")
+    no_warning_once_checked(page, companion, latest_click(companion)["click_id"], "cart")
+
+
 def test_checkout_without_activating(
     open_browser: OpenBrowser, companion: Companion, sites: Sites
 ) -> None:

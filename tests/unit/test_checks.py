@@ -261,6 +261,14 @@ CASES: list[tuple[str, dict[str, Any], str, str, list[str]]] = [
         "not_activated",
         ["activate"],
     ),
+    # Come through someone else's affiliate link: their click, not "not tracked".
+    (
+        "one_session",
+        {"activated_at": None, "landed": False, "affiliate_before": True},
+        "warn",
+        "other_affiliate_link",
+        ["activate"],
+    ),
     # The extension follows the redirect for two minutes: on the way, then lost.
     (
         "one_session",
@@ -372,6 +380,17 @@ OVERALL: list[tuple[dict[str, Any], str]] = [
     ({"extensions": [UBLOCK]}, "at_risk"),
     ({"landed": False, "activated_at": NOW - timedelta(seconds=30)}, "at_risk"),  # on the way
     ({"landed": False}, "untracked"),  # ten minutes on, the redirect never arrived
+    ({"activated_at": None, "landed": False, "affiliate_before": True}, "at_risk"),
+    ({"activated_at": None, "landed": False, "affiliate_before": False}, "untracked"),
+    (
+        {
+            "activated_at": None,
+            "landed": False,
+            "affiliate_before": True,
+            "cookie_setting": "block",
+        },
+        "untracked",
+    ),
     ({"incognito": None, "extensions": None, "cookie_setting": None}, "tracked"),  # unknowns
     ({"unfinished": ["order"]}, "at_risk"),
     ({"reentries": [{"via": "rival.test", "from_store": True}]}, "untracked"),
