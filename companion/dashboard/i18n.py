@@ -122,6 +122,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "counted this visit. Keep this page; if the order is not confirmed by {due}, write to "
         "support with the claim evidence below.",
         "advice_awaiting": "Nothing to do yet: the program may take until {due} to confirm.",
+        "advice_at_risk_no_order": "No tracking mark was seen after the redirect: the store may "
+        "not count this visit. Before you buy, activate cashback again on the store.",
+        "unknown_currency": "unknown: the order is in {currency}, and the program pays in "
+        "{cashback_currency}",
         "advice_manual": "Added by hand: the companion did not see this visit, so there is no "
         "tracking evidence.",
         "mark": "Mark this purchase",
@@ -279,6 +283,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "поддержку и приложите доказательства ниже.",
         "advice_awaiting": "Пока ничего делать не нужно: программа может подтверждать заказ до "
         "{due}.",
+        "advice_at_risk_no_order": "После перехода метка отслеживания не появилась: магазин может "
+        "не засчитать визит. Перед покупкой активируйте кешбэк в магазине снова.",
+        "unknown_currency": "неизвестно: заказ в {currency}, а программа платит в "
+        "{cashback_currency}",
         "advice_manual": "Заказ добавлен вручную: компаньон не видел этот визит, поэтому "
         "признаков отслеживания нет.",
         "mark": "Отметить покупку",

@@ -309,7 +309,8 @@ def _advice(record: dict[str, Any], t: Translate) -> list[str]:
     if record["click_id"] is None:
         advice.append(t("advice_manual"))
     elif record["tracking"] == "at_risk" and record["ledger_state"] != "overdue":
-        advice.append(t("advice_at_risk", due=due or "—"))
+        # Before an order there is no deadline yet: what helps then is a click that counts.
+        advice.append(t("advice_at_risk", due=due) if due else t("advice_at_risk_no_order"))
     if record["ledger_state"] == "overdue":
         advice.append(t("advice_overdue", due=due, program=program))
     elif record["ledger_state"] == "awaiting_confirmation":

@@ -395,6 +395,35 @@ async def test_a_purchase_reads_in_one_language(
     assert ">problem<" in english
 
 
+async def test_what_a_purchase_page_says_when_something_is_not_known(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    state = ledger_state
+    cid = click(state.conn, state.index, "2026-02-01T09:00:00.000Z")
+    landing(state.conn, cid, "2026-02-01T09:00:03Z", tracked=False)
+    add_order(
+        state.conn,
+        Ledger(state.index, now()),
+        partner="shop",
+        program="mts",
+        amount=Decimal("100"),
+        currency="USD",
+        ordered_at=now() - timedelta(days=3),
+        order_id="IN-DOLLARS",
+    )
+    await log_in(client, state)
+    # An at-risk click with no order has no deadline yet: the advice is to activate again.
+    at_risk = await (await client.get(f"/purchases/{cid}")).text()
+    advice = re.findall(r'data-testid="advice">([^<]*)<', at_risk)
+    assert advice
+    assert "activate cashback again" in advice[0]
+    assert "—" not in advice[0]
+    # The amount was seen; it is the currency the rate cannot be applied to.
+    dollars = await (await client.get("/purchases/o1")).text()
+    assert "unknown: the order is in USD, and the program pays in RUB" in dollars
+    assert "amount was not seen" not in dollars
+
+
 @pytest.mark.parametrize(
     ("query", "cookie", "header", "lang"),
     [
