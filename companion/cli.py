@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from companion import __version__
 from companion.catalog.store import ensure_catalog, ensure_index, save_catalog
@@ -126,6 +127,10 @@ def _rate(offer: dict[str, Any]) -> str:
 
 
 def cmd_match(args: argparse.Namespace, home: Path) -> None:
+    if urlsplit(args.url.strip()).scheme.lower() not in ("http", "https"):
+        raise CliError(
+            f"{args.url!r} is not a web address: give it whole, such as https://{args.url}/"
+        )
     conn = _open(home)
     answer = ensure_index(conn, lambda: conn).answer(args.url)
     partner = answer["partner"]
@@ -218,7 +223,8 @@ def cmd_log(args: argparse.Namespace, home: Path) -> None:
                 "No purchases yet. Activate cashback on a partner store from the browser extension."
             )
         elif printed == 0:
-            print("No purchases match these filters.")
+            unknown = _unknown_store(conn, args.store)
+            print(f"No purchases match these filters{unknown}.")
     if args.limit is not None and next(records, None) is not None:
         # On stderr: a --json or --csv on stdout stays whole.
         print(
@@ -228,7 +234,29 @@ def cmd_log(args: argparse.Namespace, home: Path) -> None:
         )
 
 
+def _unknown_store(conn: sqlite3.Connection, store: str | None) -> str:
+    """Why --store may have matched nothing: an id the catalog does not know (a typo)."""
+    if store is None or ensure_index(conn, lambda: conn).partner(store) is not None:
+        return ""
+    return f" (the catalog has no store {store!r}: `cashback-companion catalog list` lists them)"
+
+
+def _whole_log_only(args: argparse.Namespace) -> None:
+    """A backup is the whole log: a filter given with export or import would be ignored."""
+    given = [
+        f"--{name}"
+        for name in ("store", "program", "status", "since", "until", "search", "limit")
+        if getattr(args, name) is not None
+    ] + [f"--{name}" for name in ("json", "csv") if getattr(args, name)]
+    if given:
+        raise CliError(
+            f"{', '.join(given)}: `log {args.log_action}` takes the whole log, not a part of it;"
+            " filters are for listing (`log --store ozon --csv` writes one store's purchases)"
+        )
+
+
 def cmd_log_export(args: argparse.Namespace, home: Path) -> None:
+    _whole_log_only(args)
     conn = _open(home)
     target = Path(args.file)
     partial = target.with_name(f".{target.name}.partial")
@@ -245,6 +273,7 @@ def cmd_log_export(args: argparse.Namespace, home: Path) -> None:
 
 
 def cmd_log_import(args: argparse.Namespace, home: Path) -> None:
+    _whole_log_only(args)
     path = Path(args.file)
     text = _read(path)
     try:
@@ -298,11 +327,20 @@ def cmd_order_add(args: argparse.Namespace, home: Path) -> None:
         )
     )
     _print_record(args, record)
+    if record["order_currency"] != record["cashback_currency"]:
+        # Taken (a shop abroad is paid in its money), but no rate applies to it: say why the
+        # expected cashback is unknown rather than leave it blank.
+        print(
+            f"note: {record['program_name']} pays in {record['cashback_currency']}; the expected"
+            f" cashback of an order in {record['order_currency']} is unknown",
+            file=sys.stderr,
+        )
 
 
 def cmd_order_mark(args: argparse.Namespace, home: Path) -> None:
     on = None if args.at is None else _day(args.at, "--at")
-    cashback = None if args.amount is None else _amount(args.amount, "--amount")
+    given = getattr(args, "amount", None)  # decline takes none
+    cashback = None if given is None else _amount(given, "--amount")
     conn = _open(home)
     record = _ledger_change(lambda: mark(conn, _ledger(conn), args.id, args.action, on, cashback))
     _print_record(args, record)
@@ -430,7 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     log_cmd.add_argument("--since", metavar="DATE", help="from this day on (your clock)")
     log_cmd.add_argument("--until", metavar="DATE", help="up to and including this day")
     log_cmd.add_argument("--search", metavar="TEXT", help="in order ids, stores, URLs, click ids")
-    backup = log_cmd.add_subparsers(dest="log_action", metavar="ACTION")
+    backup = log_cmd.add_subparsers(
+        dest="log_action", metavar="[export FILE | import FILE]", title="backup (optional)"
+    )
     export = backup.add_parser("export", help="write the whole log to a JSON file (a backup)")
     export.add_argument("file")
     export.set_defaults(run=cmd_log_export)
@@ -460,11 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
         marked.add_argument(
             "--at", metavar="DATE", help="default: today, in the program's time zone"
         )
-        marked.add_argument(
-            "--amount",
-            required=action == "credit",
-            help="the cashback credited" if action == "credit" else "the cashback confirmed",
-        )
+        if action != "decline":
+            marked.add_argument(
+                "--amount",
+                required=action == "credit",
+                help="the cashback credited" if action == "credit" else "the cashback confirmed",
+            )
         marked.add_argument("--json", action="store_true")
         marked.set_defaults(run=cmd_order_mark, action=action)
 

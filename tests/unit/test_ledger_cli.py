@@ -133,7 +133,7 @@ def test_log_says_what_it_left_out_and_why_nothing_shows(
     )
     for number in ("A-1", "A-2", "A-3"):
         run_json(capsys, *ADD, number)
-    code, out, _ = run(capsys, "log", "--store", "nosuchstore")
+    code, out, _ = run(capsys, "log", "--status", "declined")
     assert (code, out.strip()) == (0, "No purchases match these filters.")
     # Every purchase unless --limit says otherwise, and then a word on stderr, not in the data.
     code, out, err = run(capsys, "log", "--csv", "--limit", "2")
@@ -242,6 +242,32 @@ def test_log_shows_local_times_as_its_day_filters_read_them(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_what_the_cli_says_instead_of_doing_the_wrong_thing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, *ADD, "APP-1")
+    # A backup is the whole log: a filter with it is refused, not ignored.
+    code, _, err = run(capsys, "log", "--store", "shop", "export", str(tmp_path / "b.json"))
+    assert (code, "--store: `log export` takes the whole log" in err) == (1, True)
+    assert not (tmp_path / "b.json").exists()
+    # A typo in a store's id is named.
+    code, out, _ = run(capsys, "log", "--store", "shpo")
+    assert "the catalog has no store 'shpo'" in out
+    assert "no store" not in run(capsys, "log", "--store", "shop", "--status", "declined")[1]
+    # A host alone is not a URL: it would read "not a partner store".
+    code, _, err = run(capsys, "match", "ozon.ru")
+    assert (code, "'ozon.ru' is not a web address" in err) == (1, True)
+    # decline takes no sum (it was taken and dropped).
+    with pytest.raises(SystemExit):
+        main(["order", "decline", "o1", "--amount", "5"])
+    assert "unrecognized arguments: --amount" in capsys.readouterr().err
+    # An order in another currency than the program pays in is taken, with a word why its
+    # expected cashback is unknown.
+    code, _, err = run(capsys, *ADD[:9], "EUR", *ADD[10:], "EU-1")
+    assert code == 0
+    assert "pays in RUB; the expected cashback of an order in EUR is unknown" in err
 
 
 def test_empty_log_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
