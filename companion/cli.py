@@ -186,11 +186,13 @@ def _purchase_line(r: dict[str, Any]) -> str:
         if r["ordered_at"]
         else ""
     )
-    expected = (
-        f"  expect {r['expected_cashback']} {r['cashback_currency']} by {r['expected_payout']}"
-        if r["expected_cashback"] is not None and r["expected_payout"] is not None
-        else ""
-    )
+    expected = ""
+    if r["expected_cashback"] is not None and r["ledger_state"] != "declined":
+        expected = f"  expect {r['expected_cashback']} {r['cashback_currency']}"
+        if r["expected_payout"] is not None:
+            expected += f" by {r['expected_payout']}"
+        elif r["ledger_state"] == "overdue":
+            expected += f" (overdue since {r['confirmation_due']}: `claim {r['id']}`)"
     # Local time, as the dashboard shows it and as --since and --until read their days.
     when = local_text(r["created_at"] or r["ordered_at"])
     # A terminal obeys what a store's page put in an order id: shown escaped (companion/text.py).

@@ -236,12 +236,13 @@ def expected_payout(
     state: LedgerState, facts: OrderFacts, due: date, payout_day: int
 ) -> date | None:
     """Credited: the day it arrived. Confirmed: the payout day after the confirmation month.
-    Not yet confirmed: the latest it can be, the payout after the due date."""
+    Not yet confirmed: the latest it can be, the payout after the due date. Overdue: none, since
+    the program missed its own date; the shopper's next step is a claim, not a wait."""
     if state == "credited":
         return facts.credited_on
     if state == "confirmed" and facts.confirmed_on is not None:
         return payout_date(facts.confirmed_on, payout_day)
-    if state in ("awaiting_confirmation", "overdue"):
+    if state == "awaiting_confirmation":
         return payout_date(due, payout_day)
     return None
 

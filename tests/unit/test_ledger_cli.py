@@ -70,7 +70,9 @@ def test_add_confirm_credit(capsys: pytest.CaptureFixture[str]) -> None:
     assert added["ordered_at"] == "2026-01-10T09:00:00.000Z"
     assert added["expected_cashback"] == "123"
     assert added["confirmation_due"] == "2026-04-10"
-    assert added["expected_payout"] == "2026-05-01"
+    # Past its due date by now: no payout date to wait for, and the line says what to do.
+    assert (added["ledger_state"], added["expected_payout"]) == ("overdue", None)
+    assert "expect 123 RUB (overdue since 2026-04-10: `claim o1`)" in run(capsys, "log")[1]
 
     confirmed = run_json(capsys, "order", "confirm", added["id"], "--at", "2026-02-20")
     assert (confirmed["ledger_state"], confirmed["expected_payout"]) == ("confirmed", "2026-03-01")

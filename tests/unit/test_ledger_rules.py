@@ -191,7 +191,7 @@ def facts(**changes: object) -> OrderFacts:
         # The due day itself, to its last Moscow minute, is still in time.
         (facts(), "2026-03-01T20:59:00Z", None, "awaiting_confirmation", "123", None, "2026-04-01"),
         # One minute later it is 2 March in Moscow (still 1 March in UTC): overdue.
-        (facts(), "2026-03-01T21:00:00Z", None, "overdue", "123", None, "2026-04-01"),
+        (facts(), "2026-03-01T21:00:00Z", None, "overdue", "123", None, None),
         # Confirmed: the payout day after the confirmation month, the cap share is what is paid.
         (facts(confirmed_on=date(2026, 2, 20)), "2026-03-05T00:00:00Z", Decimal(123),
          "confirmed", "123", None, "2026-03-01"),
@@ -210,7 +210,7 @@ def facts(**changes: object) -> OrderFacts:
         (facts(declined_on=date(2026, 2, 20)), "2026-03-05T00:00:00Z", None,
          "declined", "0", None, None),
         # Amount unknown: the due date still counts.
-        (facts(amount=None), "2026-03-05T00:00:00Z", None, "overdue", None, None, "2026-04-01"),
+        (facts(amount=None), "2026-03-05T00:00:00Z", None, "overdue", None, None, None),
     ],
 )  # fmt: skip
 def test_assess(
