@@ -364,7 +364,7 @@ async def mark_purchase(request: web.Request, visit: Visit) -> web.StreamRespons
             mark, _ledger(request), request.match_info["id"], action, on, cashback
         )
     except LedgerError as exc:
-        return await _show_purchase(request, visit, refused=exc.message, status=400)
+        return await _show_purchase(request, visit, refused=exc.in_language(visit.lang), status=400)
     # Post/redirect/get: a reload does not mark twice.
     raise web.HTTPSeeOther(f"/purchases/{request.match_info['id']}")
 
@@ -375,7 +375,7 @@ def _form_date(value: object) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise LedgerError(f"{value!r} is not a date", "at") from exc
+        raise LedgerError.because("not_a_date", "at", value=repr(value)) from exc
 
 
 # An amount as a shopper types it: "1500", "1500.50", "1500,50", "1 500,50", "1,500.50". A comma
@@ -392,7 +392,7 @@ def form_amount(value: object) -> Decimal | None:
         return None
     text = "".join(value.split())  # spaces, and the no-break spaces of "1 500"
     if _AMBIGUOUS.fullmatch(text):
-        raise LedgerError(f"{value!r}: write 1500 or 1.5, not 1,500", "amount")
+        raise LedgerError.because("ambiguous_amount", "amount", value=repr(value))
     if _GROUPED.fullmatch(text):
         text = text.replace(",", "")
     elif _DECIMAL_COMMA.fullmatch(text):
@@ -400,7 +400,7 @@ def form_amount(value: object) -> Decimal | None:
     try:
         return Decimal(text)
     except InvalidOperation as exc:
-        raise LedgerError(f"{value!r} is not an amount", "amount") from exc
+        raise LedgerError.because("not_an_amount", "amount", value=repr(value)) from exc
 
 
 async def claim_download(request: web.Request, visit: Visit) -> web.StreamResponse:

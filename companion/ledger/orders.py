@@ -29,7 +29,7 @@ from companion.clock import iso, parse
 from companion.diagnostics.store import checks_at_purchase
 from companion.diagnostics.texts import Lang
 from companion.errors import InputError
-from companion.ledger import rules
+from companion.ledger import refusals, rules
 from companion.ledger.limits import places, plausible
 from companion.ledger.rules import Action, LedgerState, ProgramRules
 from companion.storage.db import transaction
@@ -46,7 +46,20 @@ Arm = Literal["click", "manual"]
 
 
 class LedgerError(InputError):
-    """A change the ledger refuses."""
+    """A change the ledger refuses. Made with :meth:`because`, it carries a code of
+    ledger/refusals.py and can say itself in the dashboard's language."""
+
+    code: str | None = None
+    values: dict[str, str] = {}  # noqa: RUF012 (read only; each refusal sets its own)
+
+    @classmethod
+    def because(cls, code: str, field: str, **values: str) -> LedgerError:
+        refused = cls(refusals.worded(code, values), field)
+        refused.code, refused.values = code, values
+        return refused
+
+    def in_language(self, lang: Lang) -> str:
+        return self.message if self.code is None else refusals.worded(self.code, self.values, lang)
 
 
 @dataclass(frozen=True)
@@ -703,15 +716,18 @@ def mark(
     Confirming clears a decline and declining clears a confirmation: a state is one of them.
     """
     if cashback is not None and (not cashback.is_finite() or not 0 <= cashback <= MAX_AMOUNT):
-        raise LedgerError("must be an amount between 0 and 10^12", "amount")
+        raise LedgerError.because("amount_range", "amount")
     if cashback is not None:
-        _within(places, cashback, "amount")
+        try:
+            places(cashback)
+        except ValueError:
+            raise LedgerError.because("too_precise", "amount") from None
     if action == "credit" and cashback is None:
-        raise LedgerError("say how much was credited", "amount")
+        raise LedgerError.because("say_credited", "amount")
     with transaction(conn):
         record = get_record(conn, ledger, record_id)
         if record is None:
-            raise LedgerError(f"no purchase {record_id!r} in the log", "id")
+            raise LedgerError.because("no_purchase", "id", record=repr(record_id))
         zone = record["timezone"]
         today = rules.local_date(ledger.now, zone)
         day = today if on is None else on
@@ -724,8 +740,8 @@ def mark(
             )
         refused = rules.refusal(action, record["ledger_state"], facts, day, today, zone)
         if refused is not None:
-            field, why = refused
-            raise LedgerError(why, field)
+            field, code, values = refused
+            raise LedgerError.because(code, field, **values)
         amount = None if cashback is None else format(cashback, "f")
         if action == "confirm":
             # Confirmed again without a sum (to put the day right): the sum stays. A decline

@@ -249,29 +249,27 @@ def expected_payout(
 
 def refusal(
     action: Action, state: LedgerState, facts: OrderFacts | None, on: date, today: date, zone: str
-) -> tuple[str, str] | None:
-    """Why the shopper cannot mark this purchase so, as (the input at fault, the reason), or
-    ``None`` when they can.
+) -> tuple[str, str, dict[str, str]] | None:
+    """Why the shopper cannot mark this purchase so, as (the input at fault, the reason's code in
+    ledger/refusals.py, its values), or ``None`` when they can.
 
     A declined order may still be confirmed (support reversed the decision), and a date may be
     corrected by marking again; what was credited is final.
     """
     if facts is None:
-        return ("id", "this click has no order yet; add it with `cashback-companion order add`")
+        return ("id", "no_order", {})
     if state == "credited" and action != "credit":
-        return ("id", "the cashback was already credited")
+        return ("id", "already_credited", {})
     if action == "credit" and state not in ("confirmed", "credited"):
-        return ("id", "mark the order confirmed first: the cap and the payout count from then")
+        return ("id", "confirm_first", {})
+    day = {"day": on.isoformat()}
     if on > today:
-        return ("at", f"{on.isoformat()} is in the future")
+        return ("at", "in_future", day)
     ordered_on = local_date(facts.ordered_at, zone)
     if on < ordered_on:
-        return ("at", f"{on.isoformat()} is before the order was placed ({ordered_on.isoformat()})")
+        return ("at", "before_order", {**day, "ordered": ordered_on.isoformat()})
     if action == "credit" and facts.confirmed_on is not None and on < facts.confirmed_on:
-        return (
-            "at",
-            f"{on.isoformat()} is before the confirmation ({facts.confirmed_on.isoformat()})",
-        )
+        return ("at", "before_confirmation", {**day, "confirmed": facts.confirmed_on.isoformat()})
     return None
 
 

@@ -3,9 +3,13 @@
 The same pages are driven in a real Chromium by tests/e2e/test_dashboard.py.
 """
 
+# Russian text is Cyrillic on purpose: letters that look Latin are not lookalike tricks here.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -220,6 +224,18 @@ async def test_marking_through_the_forms(client: TestClient, ledger_state: Compa
     )
     assert bad_amount.status == 400
     assert (await client.get("/purchases/o1/claim.json")).status == 200
+    # In the page's language: the refusals are the ledger's own words, in Russian too.
+    await client.get("/?lang=ru")
+    for form, said in (
+        ({"on": "2001-01-01", "amount": "123"}, "2001-01-01 — раньше, чем был оформлен заказ"),
+        ({"on": "31.12.2026", "amount": "123"}, "'31.12.2026' — не дата"),
+        ({"amount": "1,500"}, "'1,500': напишите 1500 или 1,5, а не 1,500"),
+    ):
+        russian = await client.post(
+            "/purchases/o1/credit", data={"csrf": csrf, **form}, headers=origin(ledger_state)
+        )
+        assert russian.status == 400
+        assert f"Не отмечено: {said}" in html.unescape(await russian.text())
 
 
 @pytest.mark.parametrize(

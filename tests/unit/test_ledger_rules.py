@@ -6,12 +6,13 @@ float would not keep (2.675 is 2.67499999… as a float).
 
 from __future__ import annotations
 
+import string
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from companion.ledger import rules
+from companion.ledger import refusals, rules
 from companion.ledger.rules import Confirmed, OrderFacts, ProgramRules
 
 MTS = ProgramRules(
@@ -271,6 +272,19 @@ def test_refusal(
 ) -> None:
     found = rules.refusal(action, state, order, on, TODAY, "Europe/Moscow")
     assert (None if found is None else found[0]) == refused
+    if found is not None:
+        _, code, values = found
+        assert refusals.worded(code, values, "ru") != refusals.worded(code, values, "en")
+
+
+def test_every_refusal_has_the_same_blanks_in_both_languages() -> None:
+    for code, words in refusals.WORDS.items():
+        blanks = {
+            lang: {f[1] for f in string.Formatter().parse(text) if f[1]}
+            for lang, text in words.items()
+        }
+        assert set(words) == {"en", "ru"}, code
+        assert blanks["en"] == blanks["ru"], code
 
 
 @pytest.mark.parametrize(
