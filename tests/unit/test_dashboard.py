@@ -405,7 +405,7 @@ async def test_a_purchase_reads_in_one_language(
     for english in (">untracked<", ">fail<", ">Cookies<", "ga4"):
         assert english not in russian, english
     claim = await (await client.get("/purchases/o1/claim.txt?lang=ru")).text()
-    assert "Претензия по кэшбэку: заказ A-1001 в Demo Shop" in claim
+    assert "Претензия по кешбэку: заказ A-1001 в Demo Shop" in claim
     english = await (await client.get("/purchases/o1?lang=en")).text()
     assert "not tracked" in english
     assert ">problem<" in english
