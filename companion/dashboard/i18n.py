@@ -171,6 +171,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "link. Run “cashback-companion open” on this computer; the link it opens works once.",
         "not_found": "No such purchase",
         "not_found_text": "The log has no purchase with this id.",
+        "no_page": "No such page",
+        "no_page_text": "The dashboard has no page at this address. The log is on the first page.",
         "refused": "Refused",
         "refused_text": "This change did not come from the dashboard's own page, so it was "
         "refused. Reload the page and try again.",
@@ -331,6 +333,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "входа. Выполните «cashback-companion open» на этом компьютере; ссылка действует один раз.",
         "not_found": "Такой покупки нет",
         "not_found_text": "В журнале нет покупки с таким идентификатором.",
+        "no_page": "Такой страницы нет",
+        "no_page_text": "По этому адресу в панели ничего нет. Журнал — на первой странице.",
         "refused": "Отклонено",
         "refused_text": "Это изменение пришло не со страницы самой панели, поэтому оно отклонено. "
         "Обновите страницу и попробуйте снова.",

@@ -403,6 +403,10 @@ def form_amount(value: object) -> Decimal | None:
         raise LedgerError.because("not_an_amount", "amount", value=repr(value)) from exc
 
 
+async def no_such_page(request: web.Request, visit: Visit) -> web.StreamResponse:
+    return _message(request, visit.lang, 404, "no_page", "no_page_text")
+
+
 async def claim_download(request: web.Request, visit: Visit) -> web.StreamResponse:
     record = await request.app[STATE].db(
         get_record, _ledger(request), request.match_info["id"], visit.lang
@@ -539,3 +543,6 @@ def setup_dashboard(app: web.Application) -> None:
     app.router.add_get("/export.csv", _page(export_csv))
     app.router.add_get("/export.json", _page(export_json))
     app.router.add_static("/static/", static, name="dashboard-static")
+    # Last: any other address a person types is the dashboard's, answered as a page (the API's
+    # and /go/'s own 404s stay JSON).
+    app.router.add_get(r"/{path:(?!api/|go/|static/).*}", _page(no_such_page))

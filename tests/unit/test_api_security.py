@@ -117,12 +117,19 @@ async def test_health_reveals_nothing_private(client: TestClient, state: Compani
 
 
 async def test_security_headers_everywhere(client: TestClient, auth: dict[str, str]) -> None:
-    for path in ("/api/v1/health", "/api/v1/clicks", "/go/c_unknown", "/nope"):
+    for path in ("/api/v1/health", "/api/v1/clicks", "/go/c_unknown", "/api/v1/nope"):
         response = await client.get(path, headers=auth)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert "Access-Control-Allow-Origin" not in response.headers
+    assert (await client.get("/api/v1/nope", headers=auth)).content_type == "application/json"
+    # Any other address is the dashboard's: a page, with the dashboard's headers.
+    page = await client.get("/nope")
+    assert (page.status, page.content_type) == (401, "text/html")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in page.headers
+    assert "Access-Control-Allow-Origin" not in page.headers
 
 
 async def test_oversized_body_is_413(client: TestClient, auth: dict[str, str]) -> None:

@@ -411,6 +411,18 @@ async def test_a_purchase_reads_in_one_language(
     assert ">problem<" in english
 
 
+async def test_a_mistyped_address_is_a_page(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    await log_in(client, ledger_state)
+    for path in ("/nonexistent", "/purchases/", "/totals/2026"):
+        response = await client.get(path)
+        assert (response.status, response.content_type) == (404, "text/html"), path
+        assert "No such page" in await response.text()
+    # The API's and /go/'s refusals stay JSON.
+    assert (await client.get("/api/v1/nope")).content_type == "application/json"
+
+
 async def test_what_a_purchase_page_says_when_something_is_not_known(
     client: TestClient, ledger_state: CompanionState
 ) -> None:
