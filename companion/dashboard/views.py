@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from time import perf_counter
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 from companion.clock import local_text, now, parse
 from companion.dashboard import charts
-from companion.dashboard.i18n import STRINGS, Translate, choose, translator
+from companion.dashboard.i18n import LANGUAGES, STRINGS, Translate, choose, translator
 from companion.dashboard.session import Session, end_session, session_of, spend_login
 from companion.diagnostics.texts import Lang
 from companion.http.headers import DASHBOARD_CSP, DASHBOARD_REFERRER_POLICY
@@ -107,6 +107,16 @@ def _language(request: web.Request) -> Lang:
     )
 
 
+def _in_language(request: web.Request, code: str) -> str:
+    """This page in another language, its filters kept. After a form (a POST), the purchase the
+    form was on: the form's own address answers no GET."""
+    if request.method == "GET":
+        return str(request.rel_url.update_query(lang=code))
+    here = request.match_info.get("id")
+    page = "/" if here is None else f"/purchases/{quote(here, safe='')}"
+    return f"{page}?lang={code}"
+
+
 def _render(
     request: web.Request,
     template: str,
@@ -123,7 +133,7 @@ def _render(
             t=translator(lang),
             lang=lang,
             csrf=None if session is None else session.csrf,
-            path=request.path,
+            languages={code: _in_language(request, code) for code in LANGUAGES},
             **context,
         )
     )

@@ -411,6 +411,16 @@ async def test_a_purchase_reads_in_one_language(
     assert ">problem<" in english
 
 
+async def test_switching_language_keeps_the_page_and_its_filters(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    await log_in(client, ledger_state)
+    page = await (await client.get("/?store=shop&status=overdue&q=A%26B")).text()
+    ru = re.search(r'<a href="([^"]+)" hreflang="ru"', page)
+    assert ru is not None
+    assert html.unescape(ru[1]) == "/?store=shop&status=overdue&q=A%26B&lang=ru"
+
+
 async def test_a_mistyped_address_is_a_page(
     client: TestClient, ledger_state: CompanionState
 ) -> None:
