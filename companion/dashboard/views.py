@@ -56,7 +56,7 @@ from companion.ledger.orders import (
 )
 from companion.ledger.rules import LEDGER_STATES, Action, LedgerState, local_date, money_shown
 from companion.ledger.spreadsheet import write_csv
-from companion.ledger.totals import Totals, TotalsCache
+from companion.ledger.totals import ProgramTotals, Sums, Totals, TotalsCache
 
 PAGE_SIZE = 50
 TOTALS = web.AppKey("totals", TotalsCache)
@@ -442,6 +442,20 @@ def _safe_name(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:80]
 
 
+def last_months(program: ProgramTotals, count: int = 12) -> list[str]:
+    """The ``count`` calendar months up to the latest with an order, "2026-01" form, a month
+    without one included: a chart of only the months with data set June 2025 beside June 2026
+    with nothing to say a year lay between."""
+    if not program.months:
+        return []
+    year, month = map(int, max(program.months).split("-"))
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
 def _money_rows(rows: list[tuple[str, str, Any]]) -> list[tuple[str, Decimal]]:
     return [(f"{name} ({currency})", sums.expected) for name, currency, sums in rows[:15]]
 
@@ -451,7 +465,7 @@ async def totals(request: web.Request, visit: Visit) -> web.StreamResponse:
     found: Totals = await request.app[STATE].db(request.app[TOTALS].totals, _ledger(request))
     months = []
     for program in found.programs:
-        recent = list(program.months.items())[-12:]
+        recent = [(month, program.months.get(month, Sums())) for month in last_months(program)]
         chart = charts.grouped_bars(
             [month for month, _ in recent],
             [

@@ -23,13 +23,13 @@ from companion.clock import now
 from companion.dashboard import charts
 from companion.dashboard.i18n import STRINGS, choose
 from companion.dashboard.session import new_login
-from companion.dashboard.views import form_amount
+from companion.dashboard.views import form_amount, last_months
 from companion.diagnostics.diagnose import diagnose
 from companion.diagnostics.facts import Facts
 from companion.http.headers import DASHBOARD_CSP
 from companion.http.state import CompanionState
 from companion.ledger.orders import Ledger, LedgerError, LogFilter, add_order, iter_records, mark
-from companion.ledger.totals import ledger_totals
+from companion.ledger.totals import ProgramTotals, ledger_totals
 from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
 
 XSS = '<img src=x onerror="document.title=1">'
@@ -486,6 +486,71 @@ def test_choose_language(
 
 def test_every_string_exists_in_both_languages() -> None:
     assert set(STRINGS["en"]) == set(STRINGS["ru"])
+
+
+@pytest.mark.parametrize(
+    ("with_data", "shown"),
+    [
+        ([], []),
+        (
+            ["2026-06"],
+            [
+                "2025-07",
+                "2025-08",
+                "2025-09",
+                "2025-10",
+                "2025-11",
+                "2025-12",
+                "2026-01",
+                "2026-02",
+                "2026-03",
+                "2026-04",
+                "2026-05",
+                "2026-06",
+            ],
+        ),
+        # A year without orders lies between: June 2025 is not set beside June 2026.
+        (
+            ["2025-06", "2026-06"],
+            [
+                "2025-07",
+                "2025-08",
+                "2025-09",
+                "2025-10",
+                "2025-11",
+                "2025-12",
+                "2026-01",
+                "2026-02",
+                "2026-03",
+                "2026-04",
+                "2026-05",
+                "2026-06",
+            ],
+        ),
+        (
+            ["2026-01", "2026-03"],
+            [
+                "2025-04",
+                "2025-05",
+                "2025-06",
+                "2025-07",
+                "2025-08",
+                "2025-09",
+                "2025-10",
+                "2025-11",
+                "2025-12",
+                "2026-01",
+                "2026-02",
+                "2026-03",
+            ],
+        ),
+    ],
+)
+def test_the_monthly_chart_shows_calendar_months(with_data: list[str], shown: list[str]) -> None:
+    program = ProgramTotals("mts", "MTS Cashback", "RUB", None)
+    for month in with_data:
+        program.month(month).orders = 1
+    assert last_months(program) == shown
 
 
 def test_charts_escape_their_labels() -> None:
