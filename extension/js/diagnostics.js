@@ -155,12 +155,50 @@ export async function checkPage(tabId, store) {
   try {
     result = await run(store, tabId);
   } catch {
-    // No companion, no verdicts: the popup says why. Nothing to show in the page.
-    return;
+    // No companion, no verdicts: the popup says why, and the page gets what the extension
+    // knows by itself, if anything.
+    result = await withoutCompanion(store, tabId);
   }
-  if (result.warn) {
+  if (result?.warn) {
     await inject.injectWarning(tabId);
   }
+}
+
+// With the companion down there are no checks, but one thing the extension
+// knows by itself: in the cart or at checkout with no activation (and no
+// other affiliate's link), this purchase earns no cashback. Said in its own
+// words, with Activate, whose refusal then names the command that starts the
+// companion. Anything else it leaves unsaid rather than guessed.
+async function withoutCompanion(store, tabId) {
+  const tab = await webext.tabs.get(tabId).catch(() => null);
+  if (tab === null || tab.incognito || typeof tab.url !== "string") {
+    return null;
+  }
+  const kind = pageKind(tab.url, store);
+  const current = session.forPage(await session.stored(store.id), tab.url, store);
+  if ((kind !== "cart" && kind !== "checkout") || current !== null || (await session.affiliateBefore(store.id))) {
+    return null;
+  }
+  const t = (name, substitutions) => webext.i18n.getMessage(name, substitutions);
+  const result = {
+    at: new Date().toISOString(),
+    verdict: "untracked",
+    warn: true,
+    companion: false,
+    checks: [
+      {
+        check: "one_session",
+        status: "fail",
+        reason: "not_activated",
+        title: t("offlineCheckTitle"),
+        why: t("offlineNotActivated", [store.partner.name]),
+        fix: t("offlineStartCompanion"),
+        actions: [{ type: "activate", extension_id: null, name: null }],
+      },
+    ],
+  };
+  await storage.update("session", key(tabId), () => ({ partnerId: store.id, result }));
+  return result;
 }
 
 /** Runs the checks again for a store by id, from `tabId` or none (after an unfinished page). */

@@ -194,6 +194,15 @@ def test_a_stopped_companion_is_named_with_the_command_that_starts_it(
     assert "cashback-companion service install" in said
     popup.close()
 
+    # In the cart the extension still says, by itself, what it knows: not activated.
+    cart = shopper.new_tab()
+    cart.goto(sites.url("shop.test", "/cart"))
+    cart.wait_for_attribute("untracked-warning", "data-verdict", "untracked")
+    warned = cart.wait_for(lambda: cart.text("untracked-warning"), "the warning's words")
+    assert "Cashback is not activated on Demo Shop" in warned
+    assert "cashback-companion serve" in warned
+    cart.close()
+
     # Started as it says, the companion takes the next Activate from the same prompt.
     companion.start()
     activate_from_prompt(tab)
