@@ -69,7 +69,13 @@ def _cross_record_problems(catalog: Catalog) -> Iterator[str]:
                 yield f'{where} domains[{position}]: "{domain}" is already listed by "{owner[domain]}"'
             owner.setdefault(domain, partner.id)
         for position, host in enumerate(partner.exclude):
-            if not any(parent in partner.domains for parent in parents(host)):
+            if host in partner.domains:
+                # The domain would win (matcher.host_table), and the exclude do nothing.
+                yield (
+                    f'{where} exclude[{position}]: "{host}" is one of this partner\'s own '
+                    "domains; list the subdomain to carve out instead"
+                )
+            elif not any(parent in partner.domains for parent in parents(host)):
                 yield (
                     f'{where} exclude[{position}]: "{host}" is not under any of this '
                     "partner's domains, so it cannot be carved out of them"

@@ -150,6 +150,10 @@ def broken(path: str, value: Any) -> dict[str, Any]:
         ),
         (broken("partners.1.domains", ["ozon.ru"]), '"ozon.ru" is already listed by "ozon"'),
         (
+            broken("partners.0.exclude", ["ozon.ru"]),
+            'exclude[0]: "ozon.ru" is one of this partner\'s own domains',
+        ),
+        (
             broken("partners.1.exclude", ["ozon.ru"]),
             'exclude[0]: "ozon.ru" is not under any of this partner\'s domains',
         ),
