@@ -266,11 +266,16 @@ def is_cart_or_login_cookie(name: str) -> bool:
 
 
 def earlier_session(facts: Facts, context: Context, now: datetime) -> Verdict:
-    """Guideline 5: no cart or login on the store from before the click."""
+    """Guideline 5: no cart or login on the store from before the click.
+
+    Before any click this is about the click to come: a warning, with the fix that makes it a
+    clean one. A fail there would make a visit through someone else's affiliate link read "not
+    tracked" (its own check only warns) whenever the cart was opened."""
     store = {"store": context.store}
     fixes = (CLEAR_AND_ACTIVATE,)
+    failing = "fail" if facts.activated_at is not None else "warn"
     if facts.cart_before:
-        return Verdict("earlier_session", "fail", "cart_before_click", store, fixes)
+        return Verdict("earlier_session", failing, "cart_before_click", store, fixes)
     ours = set(context.tracking_cookies)
     found = [
         name
@@ -279,7 +284,7 @@ def earlier_session(facts: Facts, context: Context, now: datetime) -> Verdict:
     ]
     if found:
         args = {**store, "cookies": names(found)}
-        return Verdict("earlier_session", "fail", "cookies_before_click", args, fixes)
+        return Verdict("earlier_session", failing, "cookies_before_click", args, fixes)
     if facts.cookies_before is None and facts.cart_before is None:
         return Verdict("earlier_session", "unknown", "store_before_unknown")
     return Verdict("earlier_session", "ok", "fresh_store_session", store)

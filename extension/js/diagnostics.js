@@ -15,7 +15,7 @@ import * as cookies from "./cookies.js";
 import * as inject from "./inject.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
-import { SESSION } from "./constants.js";
+import { COMPANION_STATE, SESSION } from "./constants.js";
 import { classifyPath, isOrderPage } from "../lib/pages.js";
 import { changedCookies } from "../lib/rivals.js";
 import { possibleActions } from "../lib/actions.js";
@@ -154,28 +154,36 @@ export async function checkPage(tabId, store) {
   let result;
   try {
     result = await run(store, tabId);
-  } catch {
+  } catch (error) {
     // No companion, no verdicts: the popup says why, and the page gets what the extension
     // knows by itself, if anything.
-    result = await withoutCompanion(store, tabId);
+    result = await withoutCompanion(store, tabId, error);
   }
   if (result?.warn) {
     await inject.injectWarning(tabId);
   }
 }
 
-// With the companion down there are no checks, but one thing the extension
-// knows by itself: in the cart or at checkout with no activation (and no
-// other affiliate's link), this purchase earns no cashback. Said in its own
-// words, with Activate, whose refusal then names the command that starts the
-// companion. Anything else it leaves unsaid rather than guessed.
-async function withoutCompanion(store, tabId) {
+// Why the checks could not run, and what the shopper does about it.
+const OFFLINE_FIX = Object.freeze({
+  [COMPANION_STATE.NOT_RUNNING]: "offlineStartCompanion",
+  [COMPANION_STATE.NOT_PAIRED]: "offlinePairCompanion",
+});
+
+// With the companion down or not paired there are no checks, but one thing
+// the extension knows by itself: in the cart or at checkout with no
+// activation (and no other affiliate's link), this purchase earns no
+// cashback. Said in its own words, with what to do about the companion. Any
+// other failure (a refusal, a bad answer) it leaves unsaid rather than guessed.
+async function withoutCompanion(store, tabId, error) {
+  const fix = OFFLINE_FIX[error?.state];
   const tab = await webext.tabs.get(tabId).catch(() => null);
-  if (tab === null || tab.incognito || typeof tab.url !== "string") {
+  if (fix === undefined || tab === null || tab.incognito || typeof tab.url !== "string") {
     return null;
   }
   const kind = pageKind(tab.url, store);
-  const current = session.forPage(await session.stored(store.id), tab.url, store);
+  // As the companion would see it: a session too old to count is none.
+  const current = session.forPage(await session.current(store.id), tab.url, store);
   if ((kind !== "cart" && kind !== "checkout") || current !== null || (await session.affiliateBefore(store.id))) {
     return null;
   }
@@ -192,7 +200,7 @@ async function withoutCompanion(store, tabId) {
         reason: "not_activated",
         title: t("offlineCheckTitle"),
         why: t("offlineNotActivated", [store.partner.name]),
-        fix: t("offlineStartCompanion"),
+        fix: t(fix),
         actions: [{ type: "activate", extension_id: null, name: null }],
       },
     ],

@@ -147,9 +147,15 @@ export async function onPage(url, store) {
   if (kind !== PAGE_KIND.PAGE) {
     await setCartBefore(store.id, true);
   }
-  if (paramsPresent([url], store.partner.tracking?.params).length > 0) {
+  if (paramsPresent([url], affiliateParams(store.partner.tracking?.params)).length > 0) {
     await storage.setListed("session", SESSION.AFFILIATE_BEFORE, store.id, true);
   }
+}
+
+// The tracking parameters that name an affiliate: not the utm_* campaign
+// tags, which any advertisement or newsletter link carries too.
+function affiliateParams(params) {
+  return (Array.isArray(params) ? params : []).filter((name) => typeof name === "string" && !name.startsWith("utm_"));
 }
 
 /** Whether the shopper came to the store through another affiliate's link since the browser started, before any click. */

@@ -333,6 +333,8 @@ def test_a_visit_through_another_affiliates_link(
     expect(other).to_have_attribute("data-reason", "other_affiliate_link", timeout=TIMEOUT_MS)
     expect(other).to_have_attribute("data-status", "warn")
     expect(other).to_contain_text("someone else's affiliate link")
+    # At risk, not "will not be tracked": the cart opened before a click is a warning too.
+    expect(warning(page)).to_have_attribute("data-verdict", "at_risk")
     # Activating is still the shopper's choice (here with the cart cleared, since it was open
     # before the click), and then the click is the program's.
     page.get_by_test_id("fix-clear-cookies").click()

@@ -25,7 +25,7 @@ const REFERENCES = [
   /\bt\([^()]*?\?\s*"(\w+)"\s*:\s*"(\w+)"/g,
   /data-i18n(?:-placeholder)?="(\w+)"/g,
   /__MSG_(\w+)__/g,
-  /:\s*"((?:status|error|badge)[A-Z]\w*)"/g,
+  /:\s*"((?:status|error|badge|offline)[A-Z]\w*)"/g,
 ];
 const DYNAMIC = [
   ...Object.values(SESSION_STATE).map((state) => `session_${state}`),
