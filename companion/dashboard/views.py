@@ -111,7 +111,11 @@ def _in_language(request: web.Request, code: str) -> str:
     """This page in another language, its filters kept. After a form (a POST), the purchase the
     form was on: the form's own address answers no GET."""
     if request.method == "GET":
-        return str(request.rel_url.update_query(lang=code))
+        # One leading slash: "//evil.example/x" reaches the catch-all page, and as a link it
+        # would lead to that host.
+        path = quote("/" + request.path.lstrip("/"))
+        query = [(key, value) for key, value in request.query.items() if key != "lang"]
+        return f"{path}?{urlencode([*query, ('lang', code)])}"
     here = request.match_info.get("id")
     page = "/" if here is None else f"/purchases/{quote(here, safe='')}"
     return f"{page}?lang={code}"

@@ -273,7 +273,7 @@ def earlier_session(facts: Facts, context: Context, now: datetime) -> Verdict:
     tracked" (its own check only warns) whenever the cart was opened."""
     store = {"store": context.store}
     fixes = (CLEAR_AND_ACTIVATE,)
-    failing = "fail" if facts.activated_at is not None else "warn"
+    failing: Status = "fail" if facts.activated_at is not None else "warn"
     if facts.cart_before:
         return Verdict("earlier_session", failing, "cart_before_click", store, fixes)
     ours = set(context.tracking_cookies)

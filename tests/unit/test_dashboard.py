@@ -8,6 +8,7 @@ The same pages are driven in a real Chromium by tests/e2e/test_dashboard.py.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import io
@@ -419,6 +420,20 @@ async def test_switching_language_keeps_the_page_and_its_filters(
     ru = re.search(r'<a href="([^"]+)" hreflang="ru"', page)
     assert ru is not None
     assert html.unescape(ru[1]) == "/?store=shop&status=overdue&q=A%26B&lang=ru"
+    # An address that starts with two slashes (the catch-all page answers it) must not make a
+    # link to another host.
+    assert client.server.port is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
+    host = client.make_url("/").host
+    writer.write(
+        f"GET //evil.example/x?lang=en&q=1 HTTP/1.1\r\nHost: {host}:{client.server.port}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
+    answer = (await reader.read()).decode()
+    writer.close()
+    ru = re.search(r'<a href="([^"]+)" hreflang="ru"', answer)
+    assert ru is not None, answer[:300]
+    assert html.unescape(ru[1]) == "/evil.example/x?q=1&lang=ru"
 
 
 async def test_a_mistyped_address_is_a_page(
