@@ -41,7 +41,7 @@ from companion.ledger.orders import (
     iter_records,
     mark,
 )
-from companion.ledger.rules import LEDGER_STATES
+from companion.ledger.rules import LEDGER_STATES, money_shown
 from companion.ledger.spreadsheet import write_csv
 from companion.security.pairing import new_code
 from companion.security.token import load_or_create
@@ -188,7 +188,7 @@ def _purchase_line(r: dict[str, Any]) -> str:
     )
     expected = ""
     if r["expected_cashback"] is not None and r["ledger_state"] != "declined":
-        expected = f"  expect {r['expected_cashback']} {r['cashback_currency']}"
+        expected = f"  expect {money_shown(r['expected_cashback'])} {r['cashback_currency']}"
         if r["expected_payout"] is not None:
             expected += f" by {r['expected_payout']}"
         elif r["ledger_state"] == "overdue":
@@ -329,7 +329,10 @@ def cmd_order_add(args: argparse.Namespace, home: Path) -> None:
         )
     )
     _print_record(args, record)
-    if record["order_currency"] != record["cashback_currency"]:
+    if (
+        record["expected_cashback"] is None
+        and record["order_currency"] != record["cashback_currency"]
+    ):
         # Taken (a shop abroad is paid in its money), but no rate applies to it: say why the
         # expected cashback is unknown rather than leave it blank.
         print(

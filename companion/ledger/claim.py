@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from companion.clock import parse
+from companion.ledger.rules import money_shown
 from companion.text import shown
 
 LABELS: dict[str, dict[str, str]] = {
@@ -172,7 +173,7 @@ def claim_text(evidence: dict[str, Any], lang: str = "en") -> str:
         cashback = evidence["cashback"]
         expected = cashback["expected"]
         if expected is not None and Decimal(expected) > 0:
-            line("expected", f"{expected} {cashback['currency']}")
+            line("expected", f"{money_shown(expected)} {cashback['currency']}")
         line("due", cashback["confirmation_due"])
     # One line each: a line break or a terminal's escape in what a page gave stays visible text.
     return "\n".join(shown(text) for text in lines) + "\n"

@@ -270,6 +270,12 @@ def test_what_the_cli_says_instead_of_doing_the_wrong_thing(
     code, _, err = run(capsys, *ADD[:9], "EUR", *ADD[10:], "EU-1")
     assert code == 0
     assert "pays in RUB; the expected cashback of an order in EUR is unknown" in err
+    # A fixed sum is paid whatever the order's currency: no note then.
+    code, out, err = run(
+        capsys, "order", "add", "--partner", "trips", *ADD[4:9], "EUR", *ADD[10:], "TRIP-EU"
+    )
+    assert (code, err) == (0, "")
+    assert "expect 300 RUB" in out
 
 
 def test_empty_log_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
