@@ -39,6 +39,7 @@ from companion.http.origin_guard import setup_origin_guard
 from companion.http.routes import STATE, install
 from companion.http.state import CompanionState
 from companion.http.unparsed import quiet_unparsed
+from companion.security.token import load_or_create
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 async def serve(home: Path, port: int) -> None:
     """Run until SIGINT or SIGTERM. Listens on 127.0.0.1 only: never on a public interface."""
     port_file = home / PORT_FILENAME
-    running = await asyncio.to_thread(_serving_port, port_file)
+    running = await asyncio.to_thread(_serving_port, port_file, load_or_create(home).value)
     if running is not None:
         # Two companions on one data directory: each would keep its own catalog index and
         # caches, and the second's port file would send `open` to it and lose it at its exit.
@@ -122,15 +123,21 @@ def _written_port(port_file: Path) -> int | None:
         return None
 
 
-def _serving_port(port_file: Path) -> int | None:
-    """The port in the data directory's port file, if a companion answers there now; ``None``
-    for no file or a stale one (a companion killed before it could remove it)."""
+def _serving_port(port_file: Path, token: str) -> int | None:
+    """The port in the data directory's port file, if this data directory's companion answers
+    there now; ``None`` for no file or a stale one (a companion killed before it could remove
+    it, and perhaps another data directory's companion on that port since)."""
     port = _written_port(port_file)
     if port is None or not 0 < port < 65536:
         return None
+    # A question only this data directory's token may ask: another companion answers 401.
+    asked = urllib.request.Request(
+        f"http://{LOOPBACK}:{port}/api/v1/match?url=https%3A%2F%2Fexample.invalid%2F",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     try:
-        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/api/v1/health", timeout=1) as answer:
-            return port if json.load(answer).get("status") == "ok" else None
+        with urllib.request.urlopen(asked, timeout=1) as answer:  # noqa: S310 (loopback http)
+            return port if "partner" in json.load(answer) else None
     except (OSError, ValueError, http.client.HTTPException):
-        # Nothing there, or something that is not a companion (not HTTP, or not our answer).
+        # Nothing there, another data directory's companion (401), or no companion at all.
         return None

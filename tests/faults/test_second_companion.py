@@ -51,3 +51,18 @@ def test_a_port_file_left_by_a_killed_companion_does_not_block_the_next(tmp_path
         assert (after.home / PORT_FILENAME).read_text().strip() == str(after.port)
     finally:
         after.stop()
+
+
+def test_another_data_directorys_companion_on_the_old_port_does_not_block(tmp_path: Path) -> None:
+    """B's port file names a port A's companion took since: B's serve starts on its own port."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    first = Companion(tmp_path / "a", free_port())
+    first.start()
+    try:
+        (tmp_path / "b" / PORT_FILENAME).write_text(f"{first.port}\n")
+        other = Companion(tmp_path / "b", free_port())
+        other.start()
+        other.stop()
+    finally:
+        first.stop()
