@@ -39,9 +39,13 @@ ActionType = Literal["activate", "disable_extension", "clear_cookies_and_activat
 # a day (SESSION_MAX_AGE_MS), and so does this rule's.
 SESSION_HOURS = 24
 
-# How a browser reports a request that one of its extensions blocked: Chromium's net error, and
-# the extension's own page a blocker may put in place of the blocked document (strict blocking).
-CLIENT_BLOCK_ERRORS = frozenset({"net::ERR_BLOCKED_BY_CLIENT", "extension_page"})
+# How a browser reports a request that one of its extensions blocked: Chromium's net error,
+# Firefox's NS_ERROR_ABORT as its webNavigation words it (extension/js/constants.js says how it
+# differs from an ordinary abort), and the extension's own page a blocker may put in place of
+# the blocked document (strict blocking).
+CLIENT_BLOCK_ERRORS = frozenset(
+    {"net::ERR_BLOCKED_BY_CLIENT", "Error code 2147500036", "extension_page"}
+)
 
 # At most this many names go into one sentence; the rest are left out, not the sentence cut.
 # How long the extension follows a program's redirect to the store (ACTIVATION_TIMEOUT_MS in

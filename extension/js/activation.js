@@ -21,7 +21,7 @@ import * as session from "./session.js";
 import {
   ACTIVATION_TIMEOUT_MS,
   REQUEST_EVENTS_GRACE_MS,
-  BLOCKED_BY_CLIENT_ERROR,
+  BLOCKED_BY_CLIENT_ERRORS,
   EXTENSION_PAGE_ERROR,
   MAX_HOPS,
   SESSION,
@@ -168,12 +168,12 @@ async function landWaiting(tabId, clickId) {
  * blocker on the program's network), the chain is over: the refusal is noted
  * for the checks and the tab goes back to the store page it came from, where
  * the warning says what happened, instead of the browser's error page. Other
- * errors are left alone: Firefox reports an abort for every redirect that
- * changes process, and the chain goes on.
+ * errors are left alone: Firefox reports an abort (NS_BINDING_ABORTED) for
+ * every redirect that changes process, and the chain goes on.
  */
 export async function onError(tabId, url, error) {
   const chain = await pending(tabId);
-  if (chain === null || error !== BLOCKED_BY_CLIENT_ERROR) {
+  if (chain === null || !BLOCKED_BY_CLIENT_ERRORS.includes(error)) {
     return chain !== null;
   }
   await refused(chain, url, error);

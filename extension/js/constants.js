@@ -83,9 +83,13 @@ export const SIGNS_MAX = 20;
 // own page in place of a blocked document (strict blocking), as the
 // companion's ad-blocker rule names it.
 export const EXTENSION_PAGE_ERROR = "extension_page";
-// Chromium's error for a request an extension blocked: instead of its error
-// page the shopper is taken back to the store, where the warning says why.
-export const BLOCKED_BY_CLIENT_ERROR = "net::ERR_BLOCKED_BY_CLIENT";
+// How a browser reports a top-level request an extension blocked: instead of
+// its error page the shopper is taken back to the store, where the warning
+// says why. Chromium's net error; Firefox's webNavigation gives NS_ERROR_ABORT
+// (0x80004004) for a declarativeNetRequest block, which differs from the
+// NS_BINDING_ABORTED (0x804B0002) it reports for a page left or a redirect
+// that changes process (tests/e2e/test_checks.py, in both browsers).
+export const BLOCKED_BY_CLIENT_ERRORS = Object.freeze(["net::ERR_BLOCKED_BY_CLIENT", "Error code 2147500036"]);
 
 // storage.local survives restarts: what must never be lost.
 export const LOCAL = Object.freeze({

@@ -368,8 +368,14 @@ def test_a_hijack_names_the_rival_host() -> None:
     assert verdict_of("rival_extensions", facts(reentries=reentries)).args["host"] == "rival.test"
 
 
-def test_the_block_errors_are_what_chromium_reports() -> None:
-    assert "net::ERR_BLOCKED_BY_CLIENT" in CLIENT_BLOCK_ERRORS
+def test_the_block_errors_are_what_the_browsers_report() -> None:
+    """The extension sends them as the browsers word them (extension/js/constants.js)."""
+    constants = (Path(__file__).parents[2] / "extension/js/constants.js").read_text()
+    found = re.search(r"BLOCKED_BY_CLIENT_ERRORS = Object.freeze\(\[([^\]]*)\]\)", constants)
+    assert found is not None
+    sent = set(re.findall(r'"([^"]+)"', found[1]))
+    assert sent == {"net::ERR_BLOCKED_BY_CLIENT", "Error code 2147500036"}
+    assert sent <= CLIENT_BLOCK_ERRORS
 
 
 # (changes, overall)
