@@ -175,6 +175,13 @@ def store_domain(text: str) -> str:
         raise HostError(f"{text!r} is not a host name")
     if not _public_suffixes()(host).domain:
         raise HostError(f"{text!r} is a public suffix, not a store's domain")
+    # The list's private section too: on myshopify.com or blogspot.com every shop is a
+    # subdomain of its own, and the bare suffix as one store's domain would match them all.
+    if not _public_suffixes()(host, include_psl_private_domains=True).domain:
+        raise HostError(
+            f"{text!r} is a hosting service's suffix, shared by every shop under it; list the"
+            " store's own subdomain"
+        )
     if len(labels) < 2:
         raise HostError(f"{text!r} is a top-level name, not a store's domain")
     return host

@@ -82,6 +82,10 @@ def broken(path: str, value: Any) -> dict[str, Any]:
         (broken("partners.0.domains.0", "not a host"), "'not a host' is not a host name"),
         (broken("partners.0.domains.0", "10.0.0.1"), "is an IP address"),
         (
+            broken("partners.0.domains.0", "myshopify.com"),
+            "'myshopify.com' is a hosting service's suffix",
+        ),
+        (
             broken("partners.0.offers.0.rate_percent", "120"),
             'partners[0] "ozon" offers[0] (program "mts") rate_percent: Input should be less than or equal to 100',
         ),

@@ -72,6 +72,7 @@ def test_is_ip_literal(host: str, expected: bool) -> None:
         ("shop.co.uk", "shop.co.uk"),
         ("яндекс.рф", "xn--d1acpjx3f.xn--p1ai"),
         ("ozon.ru.", "ozon.ru"),
+        ("mystore.myshopify.com", "mystore.myshopify.com"),  # a shop on a hosting service
     ],
 )
 def test_store_domain_accepts(domain: str, normalised: str) -> None:
@@ -84,6 +85,9 @@ def test_store_domain_accepts(domain: str, normalised: str) -> None:
         ("com", "public suffix"),
         ("co.uk", "public suffix"),
         ("рф", "public suffix"),
+        # Every shop on it is a subdomain: the bare suffix would match them all as one store.
+        ("myshopify.com", "hosting service's suffix"),
+        ("blogspot.com", "hosting service's suffix"),
         ("test", "top-level name"),
         ("127.0.0.1", "IP address"),
         ("shop example.com", "not a host name"),
