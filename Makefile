@@ -1,7 +1,9 @@
-# Cashback Guard: one entry point for a fresh machine.
+# Cashback Guard: one entry point for a fresh machine. `make help` lists every target.
 #   make run    set up and start the companion with the bundled catalog
 #   make test   set up and run every check: linters, unit tests, the extension's tests, real browsers
 SHELL := /bin/bash
+# Installing the browsers needs root: sudo for anyone else.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,18 +26,32 @@ node_modules/.installed: package.json package-lock.json
 
 # Debian's Chromium: Playwright drives it; its own browser download is never used.
 /usr/bin/chromium:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # Debian's Firefox ESR: the tests drive it over WebDriver BiDi, which it serves itself.
 /usr/bin/firefox-esr:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr
 
-.PHONY: setup run test lint unit js e2e clean package bench soak
+.PHONY: help setup run test lint unit js e2e clean package bench soak
+help:
+	@echo "make run      set up and start the companion with the bundled catalog (PORT=$(PORT))"
+	@echo "make test     everything CI runs: lint, unit, js, e2e (installs what is missing)"
+	@echo "make lint     ruff, mypy, eslint, web-ext lint"
+	@echo "make unit     the companion's tests: unit, packaging, faults, fuzzing, attacks (no browser)"
+	@echo "make js       the extension's pure modules under node --test"
+	@echo "make e2e      real Chromium and Firefox ESR with the extension and a real companion"
+	@echo "make bench    the benchmarks of docs/reliability.md (minutes)"
+	@echo "make soak     the fault tests over a minute long"
+	@echo "make package  the extension's zip and xpi and the companion's wheel and sdist, in $(DIST)/"
+	@echo "make setup    install the .venv, node_modules and the browsers, nothing else"
+	@echo "make clean    remove everything installed or built here"
+
 setup: $(VENV)/.installed node_modules/.installed /usr/bin/chromium /usr/bin/firefox-esr
 
 run: $(VENV)/.installed
 	@echo "Starting the companion on http://127.0.0.1:$(PORT) (Ctrl-C stops it)."
 	@echo "Load the extension: chrome://extensions > Developer mode > Load unpacked > $(CURDIR)/extension"
+	@echo "  (Firefox: about:debugging#/runtime/this-firefox > Load Temporary Add-on > $(CURDIR)/extension/manifest.json)"
 	@echo "Then pair it: run '$(BIN)/cashback-companion pair' and type the code into the extension's options page."
 	$(BIN)/cashback-companion serve --port $(PORT)
 

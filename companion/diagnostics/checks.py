@@ -6,7 +6,7 @@ well. A verdict names its ``reason``, a code with ``args``; :mod:`companion.diag
 turns it into the shopper's language. ``actions`` are the fixes the browser allows in one click,
 which the extension performs only when the shopper clicks them.
 
-The guidelines (``shared/DOMAIN.md``): no ad blocker, cookies allowed, no other cashback
+The guidelines (``docs/domain.md``): no ad blocker, cookies allowed, no other cashback
 extensions, no private window, no cart or login from before the click, one session, and the
 payment page loaded to the end.
 """
