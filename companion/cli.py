@@ -27,7 +27,7 @@ from companion.catalog.validate import CatalogError, parse_catalog
 from companion.clock import local_text, now, parse
 from companion.config import DEFAULT_PORT, data_dir, db_path
 from companion.dashboard.session import new_login
-from companion.diagnostics.doctor import doctor_report, probe, running_port
+from companion.diagnostics.doctor import doctor_report, probe, running_port, whose
 from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
 from companion.ledger.claim import claim_evidence, claim_text
 from companion.ledger.limits import plausible
@@ -385,6 +385,14 @@ def cmd_pair(args: argparse.Namespace, home: Path) -> None:
         print(f"Pairing code: {code}")
         print(
             "Type it into Cashback Guard's options page in your browser. It works once, for 5 minutes."
+        )
+    port = running_port(home)
+    if whose(port, load_or_create(home).value) != "ours":
+        # The code is kept in this data directory: only its own companion takes it.
+        print(
+            f"note: no companion is running for {home}; start one (`cashback-companion serve`)"
+            " with the same CASHBACK_COMPANION_HOME, or the extension's Pair is refused",
+            file=sys.stderr,
         )
 
 

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.client
-import json
 import logging
 import signal
-import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from aiohttp import web
 
 from companion.config import LOOPBACK, PORT_FILENAME
 from companion.dashboard.views import setup_dashboard
+from companion.diagnostics.doctor import whose
 from companion.http.api import ROUTES
 from companion.http.auth import setup_auth
 from companion.http.body_limit import MAX_BODY_BYTES, setup_body_limit
@@ -130,14 +128,5 @@ def _serving_port(port_file: Path, token: str) -> int | None:
     port = _written_port(port_file)
     if port is None or not 0 < port < 65536:
         return None
-    # A question only this data directory's token may ask: another companion answers 401.
-    asked = urllib.request.Request(
-        f"http://{LOOPBACK}:{port}/api/v1/match?url=https%3A%2F%2Fexample.invalid%2F",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(asked, timeout=1) as answer:  # noqa: S310 (loopback http)
-            return port if "partner" in json.load(answer) else None
-    except (OSError, ValueError, http.client.HTTPException):
-        # Nothing there, another data directory's companion (401), or no companion at all.
-        return None
+    # Another data directory's companion there refuses this one's token.
+    return port if whose(port, token) == "ours" else None

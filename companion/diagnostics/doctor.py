@@ -5,8 +5,10 @@ from __future__ import annotations
 import http.client
 import json
 import stat
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Literal
 
 from companion import __version__
 from companion.catalog.store import load_catalog
@@ -23,16 +25,42 @@ def running_port(home: Path) -> int:
         return DEFAULT_PORT
 
 
-def probe(port: int, timeout: float = 1.0) -> str:
+Whose = Literal["ours", "other", "none"]
+
+
+def whose(port: int, token: str, timeout: float = 1.0) -> Whose:
+    """Who answers on ``port``: the companion of the data directory whose token this is, a
+    companion of another data directory (it refuses the token), or nobody that is one."""
+    asked = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/match?url=https%3A%2F%2Fexample.invalid%2F",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(asked, timeout=timeout) as answer:  # noqa: S310 (loopback)
+            return "ours" if "partner" in json.load(answer) else "none"
+    except urllib.error.HTTPError as refused:
+        return "other" if refused.code == 401 else "none"
+    except (OSError, ValueError, http.client.HTTPException):
+        # Nothing there (URLError is an OSError), or a listener that is no HTTP server (a stale
+        # port file, another program on the port since: BadStatusLine, an HTTPException).
+        return "none"
+
+
+def probe(port: int, timeout: float = 1.0, token: str | None = None) -> str:
+    """Whether a companion answers on ``port``, in words; with ``token``, whether it is this
+    data directory's."""
     url = f"http://127.0.0.1:{port}/api/v1/health"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:
             health = json.load(answer)
-        return f"running on 127.0.0.1:{port} (version {health.get('version')})"
     except (OSError, ValueError, http.client.HTTPException):
-        # URLError is an OSError; a listener that is no HTTP server (a stale port file, another
-        # program on the port since) raises BadStatusLine, an HTTPException.
         return f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`"
+    if token is not None and whose(port, token, timeout) == "other":
+        return (
+            f"not running: 127.0.0.1:{port} is another data directory's companion; start this"
+            " one with `cashback-companion serve --port N`"
+        )
+    return f"running on 127.0.0.1:{port} (version {health.get('version')})"
 
 
 def permissions(home: Path) -> str:
@@ -62,5 +90,7 @@ def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
         "catalog": f"{stored.version} from {stored.source}"
         if stored
         else "none yet (imported on first start)",
-        "companion": probe(port if port is not None else running_port(home)),
+        "companion": probe(
+            port if port is not None else running_port(home), token=load_or_create(home).value
+        ),
     }

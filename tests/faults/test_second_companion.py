@@ -61,8 +61,25 @@ def test_another_data_directorys_companion_on_the_old_port_does_not_block(tmp_pa
     first.start()
     try:
         (tmp_path / "b" / PORT_FILENAME).write_text(f"{first.port}\n")
+        # doctor and pair for B tell A's companion from B's own.
         other = Companion(tmp_path / "b", free_port())
+        said = other.cli_json("doctor")["companion"]
+        assert said.startswith(f"not running: 127.0.0.1:{first.port} is another data directory's")
+        assert "note: no companion is running for" in pair_stderr(other)
+        assert pair_stderr(first) == ""  # its own companion runs
         other.start()
         other.stop()
     finally:
         first.stop()
+
+
+def pair_stderr(companion: Companion) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "companion", "pair"],
+        env=companion.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stderr
