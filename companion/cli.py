@@ -112,10 +112,18 @@ def cmd_catalog_list(args: argparse.Namespace, home: Path) -> None:
         )
     print("Partners:")
     programs = {program.id: program for program in stored.catalog.programs}
-    for partner in stored.catalog.partners:
-        best = rank_offers(partner, programs)[0]
+    rows = [
+        (partner, _rate(rank_offers(partner, programs)[0].to_json()))
+        for partner in stored.catalog.partners
+    ]
+    # Columns as wide as their longest entry: "up to 4.5 %" ran into the domains.
+    id_width = max((len(partner.id) for partner, _ in rows), default=0)
+    name_width = max((len(partner.name) for partner, _ in rows), default=0)
+    rate_width = max((len(rate) for _, rate in rows), default=0)
+    for partner, rate in rows:
         print(
-            f"  {partner.id:<20} {partner.name:<24} {_rate(best.to_json()):<10} {', '.join(partner.domains)}"
+            f"  {partner.id:<{id_width}}  {partner.name:<{name_width}}  {rate:<{rate_width}}"
+            f"  {', '.join(partner.domains)}"
         )
 
 
@@ -366,11 +374,16 @@ def cmd_claim(args: argparse.Namespace, home: Path) -> None:
 def cmd_open(args: argparse.Namespace, home: Path) -> None:
     port = args.port if args.port is not None else running_port(home)
     url = f"http://127.0.0.1:{port}/login?token={new_login(_open(home), now())}"
+    running = probe(port, token=load_or_create(home).value)
     if args.print:
         print(url)
+        if not running.startswith("running"):
+            # The link is printed all the same (to open once it runs), with why it will not
+            # work yet, on stderr so that a script reading the link gets the link alone.
+            print(f"note: the companion is {running}", file=sys.stderr)
         return
-    if not probe(port).startswith("running"):
-        raise CliError(probe(port))
+    if not running.startswith("running"):
+        raise CliError(running)
     if webbrowser.open(url):
         print("Opening the dashboard in your browser (the link works once, for 5 minutes).")
     else:

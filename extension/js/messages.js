@@ -60,7 +60,14 @@ async function tabState({ tabId }) {
     store === null ? false : prompting.isNeverAsked(store.id),
     store === null ? null : tabChecks(store, tabId),
   ]);
-  return { companion: status, partner: store && partners.describe(store), session: summary, neverAsk, checks };
+  return {
+    companion: status,
+    partner: store && partners.describe(store),
+    session: summary,
+    neverAsk,
+    checks,
+    private: incognito === true,
+  };
 }
 
 // The checks as the popup shows them, or why there are none.

@@ -185,9 +185,9 @@ async function main() {
   renderChecks(state.checks, tabId);
 
   const activate = byId("activate");
-  // Nothing is activated in a private window: the checks say why.
-  const isPrivate = state.checks?.checks?.some((check) => check.reason === "private_window") ?? false;
-  activate.hidden = state.partner === null || isPrivate;
+  // Nothing is activated in a private window (the checks say why, when the
+  // companion runs): the browser's own word, not the checks', decides.
+  activate.hidden = state.partner === null || state.private;
   activate.textContent = t(state.session.state === "none" ? "activate" : "activateAgain");
   activate.addEventListener("click", async () => {
     activate.disabled = true;

@@ -278,6 +278,30 @@ def test_what_the_cli_says_instead_of_doing_the_wrong_thing(
     assert "expect 300 RUB" in out
 
 
+def test_open_print_says_when_the_link_cannot_work_yet(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "open", "--print", "--port", "1")
+    assert code == 0
+    assert out.startswith("http://127.0.0.1:1/login?token=")
+    assert "note: the companion is not running on 127.0.0.1:1" in err
+
+
+def test_catalog_list_keeps_its_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = json.loads(json.dumps(CATALOG))
+    shop = document["partners"][0]
+    shop["name"] = "A store with a name longer than the column"
+    shop["offers"][0].update(rate_percent="12.5", up_to=True)
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert run(capsys, "catalog", "import", str(path))[0] == 0
+    _, out, _ = run(capsys, "catalog", "list")
+    partners = out.split("Partners:\n")[1].splitlines()
+    domains = ("shop.example", "aliexpress.com", "trips.example")
+    assert len(partners) == len(domains), partners
+    # Each line's domains start in the same column, however long the rate before them.
+    starts = {line.index(domain) for line, domain in zip(partners, domains, strict=True)}
+    assert len(starts) == 1, partners
+
+
 def test_empty_log_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "log")
     assert code == 0
