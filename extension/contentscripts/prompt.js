@@ -20,7 +20,7 @@
   }
   globalThis.cashbackGuardPromptShown = true;
 
-  const { t, send, element, shadowHost } = globalThis.cashbackGuardUi;
+  const { t, send, element, shadowHost, showHost } = globalThis.cashbackGuardUi;
 
   // Only constants here, no data from the page or the index.
   const STYLE = `
@@ -131,9 +131,8 @@
     root.append(card);
 
     const close = () => host.remove();
-    // A page can hide elements it does not know; an inline !important beats
-    // any rule in its stylesheets.
-    host.style.setProperty("display", "block", "important");
+    // A page can hide, fade or move elements it does not know: not this one.
+    showHost(host);
 
     dismiss.addEventListener("click", (event) => {
       if (event.isTrusted) {

@@ -45,4 +45,34 @@ globalThis.cashbackGuardUi ??= Object.freeze({
     root.adoptedStyleSheets = [sheet];
     return { host, root };
   },
+
+  /**
+   * Shows `host`, whatever the page's stylesheets say about its tag: an
+   * inline !important declaration outranks any of theirs, so a store cannot
+   * hide, fade or move the prompt or the warning with CSS alone.
+   */
+  showHost(host) {
+    // The page's rules on the host outrank its own :host rule; these do not.
+    const shown = {
+      display: "block",
+      position: "fixed",
+      top: "16px",
+      right: "16px",
+      bottom: "auto",
+      left: "auto",
+      "z-index": "2147483647",
+      visibility: "visible",
+      opacity: "1",
+      transform: "none",
+      filter: "none",
+      "clip-path": "none",
+      width: "auto",
+      height: "auto",
+      overflow: "visible",
+      "pointer-events": "auto",
+    };
+    for (const [property, value] of Object.entries(shown)) {
+      host.style.setProperty(property, value, "important");
+    }
+  },
 });

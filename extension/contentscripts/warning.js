@@ -14,7 +14,7 @@
  */
 (() => {
   const TAG = "cashback-guard-warning";
-  const { t, send, element, shadowHost } = globalThis.cashbackGuardUi;
+  const { t, send, element, shadowHost, showHost } = globalThis.cashbackGuardUi;
 
   // Only constants here, no data from the page or the companion.
   const STYLE = `
@@ -125,7 +125,7 @@
       ],
     );
     root.append(card);
-    host.style.setProperty("display", "block", "important");
+    showHost(host);
     dismiss.addEventListener("click", (event) => {
       if (event.isTrusted) {
         host.remove();

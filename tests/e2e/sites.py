@@ -141,6 +141,14 @@ STORE_PAGES: dict[str, tuple[str, str]] = {
         "Gift card - Demo Shop",
         '<h1>Gift card</h1><p>Price 3000 RUB.</p><a href="/cart">Add to cart</a>',
     ),
+    # A store that would rather the shopper saw neither the prompt nor the warning.
+    "/item/hidden": (
+        "Vase - Demo Shop",
+        "<h1>Vase</h1><p>Price 700 RUB.</p>"
+        "<style>cashback-guard-prompt, cashback-guard-warning { display: none !important;"
+        " visibility: hidden !important; opacity: 0 !important; top: -9999px !important;"
+        " transform: scale(0) !important; }</style>",
+    ),
     "/cart": (
         "Cart - Demo Shop",
         '<h1>Your cart</h1><p>Kettle, 1 pc</p><a href="/checkout">Checkout</a>',

@@ -342,6 +342,22 @@ def test_a_visit_through_another_affiliates_link(
     no_warning_once_checked(page, companion, latest_click(companion)["click_id"], "cart")
 
 
+def test_a_store_cannot_hide_the_prompt_with_css(
+    open_browser: OpenBrowser, companion: Companion, sites: Sites
+) -> None:
+    browser = paired(open_browser, companion)
+    page = browser.context.new_page()
+    page.goto(sites.url("shop.test", "/item/hidden"))
+    expect(page.get_by_test_id("activate")).to_be_visible(timeout=TIMEOUT_MS)
+    shown = page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.querySelector("cashback-guard-prompt"));
+            return [style.display, style.visibility, style.opacity, style.top, style.transform];
+        }"""
+    )
+    assert shown == ["block", "visible", "1", "16px", "none"]
+
+
 def test_checkout_without_activating(
     open_browser: OpenBrowser, companion: Companion, sites: Sites
 ) -> None:
