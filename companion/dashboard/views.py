@@ -573,4 +573,4 @@ def setup_dashboard(app: web.Application) -> None:
     app.router.add_static("/static/", static, name="dashboard-static")
     # Last: any other address a person types is the dashboard's, answered as a page (the API's
     # and /go/'s own 404s stay JSON).
-    app.router.add_get(r"/{path:(?!api/|go/|static/).*}", _page(no_such_page))
+    app.router.add_route("*", r"/{path:(?!api/|go/|static/).*}", _page(no_such_page))

@@ -208,6 +208,7 @@ async def test_marking_through_the_forms(client: TestClient, ledger_state: Compa
     assert response.headers["Location"] == "/purchases/o1"
     page = await (await client.get("/purchases/o1")).text()
     assert 'data-state="confirmed"' in page
+    assert 'data-testid="due"' not in page  # confirmed: no deadline to watch any more
     # A refusal shows on the page, with the purchase unchanged.
     refused = await client.post(
         "/purchases/o1/credit",
@@ -446,6 +447,10 @@ async def test_a_mistyped_address_is_a_page(
         assert "No such page" in await response.text()
     # The API's and /go/'s refusals stay JSON.
     assert (await client.get("/api/v1/nope")).content_type == "application/json"
+    # A form sent to no such address is a 404 page too, not a JSON 405.
+    csrf = await log_in(client, ledger_state)
+    sent = await client.post("/nope", data={"csrf": csrf}, headers=origin(ledger_state))
+    assert (sent.status, sent.content_type) == (404, "text/html")
 
 
 async def test_what_a_purchase_page_says_when_something_is_not_known(
@@ -454,6 +459,14 @@ async def test_what_a_purchase_page_says_when_something_is_not_known(
     state = ledger_state
     cid = click(state.conn, state.index, "2026-02-01T09:00:00.000Z")
     landing(state.conn, cid, "2026-02-01T09:00:03Z", tracked=False)
+    facts = {"partner": "shop", "page": "cart", "landed": True}
+    diagnose(
+        state.conn,
+        state.index,
+        Facts.model_validate(facts),
+        cid,
+        datetime(2026, 2, 1, 9, 5, tzinfo=UTC),
+    )
     add_order(
         state.conn,
         Ledger(state.index, now()),
@@ -471,6 +484,9 @@ async def test_what_a_purchase_page_says_when_something_is_not_known(
     assert advice
     assert "activate cashback again" in advice[0]
     assert "—" not in advice[0]
+    # No purchase yet: the checks are as they stand, not "at the moment of purchase".
+    assert "As they stand now" in at_risk
+    assert "At the moment of purchase" not in at_risk
     # The amount was seen; it is the currency the rate cannot be applied to.
     dollars = await (await client.get("/purchases/o1")).text()
     assert "unknown: the order is in USD, and the program pays in RUB" in dollars
