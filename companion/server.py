@@ -25,7 +25,7 @@ from aiohttp import web
 
 from companion.config import LOOPBACK, PORT_FILENAME
 from companion.dashboard.views import setup_dashboard
-from companion.diagnostics.doctor import whose
+from companion.diagnostics.doctor import whose, written_port
 from companion.http.api import ROUTES
 from companion.http.auth import setup_auth
 from companion.http.body_limit import MAX_BODY_BYTES, setup_body_limit
@@ -70,8 +70,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 async def serve(home: Path, port: int) -> None:
     """Run until SIGINT or SIGTERM. Listens on 127.0.0.1 only: never on a public interface."""
-    port_file = home / PORT_FILENAME
-    running = await asyncio.to_thread(_serving_port, port_file, load_or_create(home).value)
+    running = await asyncio.to_thread(_serving_port, home)
     if running is not None:
         # Two companions on one data directory: each would keep its own catalog index and
         # caches, and the second's port file would send `open` to it and lose it at its exit.
@@ -95,6 +94,7 @@ async def serve(home: Path, port: int) -> None:
             f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}. Is another companion running? "
             "(`cashback-companion serve --port N` picks another port.)"
         ) from exc
+    port_file = home / PORT_FILENAME
     port_file.write_text(f"{port}\n", encoding="ascii")
     log.info(
         "Cashback Guard companion listening on http://%s:%d (data in %s)", LOOPBACK, port, home
@@ -108,25 +108,19 @@ async def serve(home: Path, port: int) -> None:
         await stop.wait()
     finally:
         # Only our own: a companion started since, on another port, wrote its own.
-        if _written_port(port_file) == port:
+        if written_port(home) == port:
             port_file.unlink(missing_ok=True)
         await runner.cleanup()
         state.close()
 
 
-def _written_port(port_file: Path) -> int | None:
-    try:
-        return int(port_file.read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _serving_port(port_file: Path, token: str) -> int | None:
+def _serving_port(home: Path) -> int | None:
     """The port in the data directory's port file, if this data directory's companion answers
     there now; ``None`` for no file or a stale one (a companion killed before it could remove
     it, and perhaps another data directory's companion on that port since)."""
-    port = _written_port(port_file)
+    port = written_port(home)
     if port is None or not 0 < port < 65536:
         return None
-    # Another data directory's companion there refuses this one's token.
-    return port if whose(port, token) == "ours" else None
+    # Another data directory's companion there refuses this one's token. Read only here: after
+    # a clean stop there is no port file, and the start does not ask the keyring twice.
+    return port if whose(port, load_or_create(home).value) == "ours" else None

@@ -17,12 +17,18 @@ from companion.security.token import load_or_create
 from companion.storage.db import connect, schema_version
 
 
-def running_port(home: Path) -> int:
-    """The port a running companion wrote into the data directory, else the default."""
+def written_port(home: Path) -> int | None:
+    """The port a companion wrote into the data directory when it started; ``None`` for none."""
     try:
         return int((home / PORT_FILENAME).read_text(encoding="ascii").strip())
     except (OSError, ValueError):
-        return DEFAULT_PORT
+        return None
+
+
+def running_port(home: Path) -> int:
+    """The port a running companion wrote into the data directory, else the default."""
+    written = written_port(home)
+    return DEFAULT_PORT if written is None else written
 
 
 Whose = Literal["ours", "other", "none"]
