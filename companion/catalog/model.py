@@ -44,6 +44,8 @@ TRUSTED = "trusted"
 
 _STRAY_BRACES = re.compile(r"\{[^{}]*\}?|\}")
 _UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# A Chromium extension's id: 32 letters a-p. The checks tell it from Firefox's add-on ids.
+CHROMIUM_ID = r"[a-p]{32}"
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")  # RFC 6265 cookie-name / param chars
 
 
@@ -162,7 +164,9 @@ class KnownExtension(_Record):
     # Chromium's 32 letters a-p, or a Firefox add-on id. Absent where no id was verified: the
     # extension is then recognised by its name.
     id: (
-        Annotated[str, StringConstraints(pattern=r"^(?:[a-p]{32}|[A-Za-z0-9._+@{}-]{1,128})$")]
+        Annotated[
+            str, StringConstraints(pattern=rf"^(?:{CHROMIUM_ID}|[A-Za-z0-9._+@{{}}-]{{1,128}})$")
+        ]
         | None
     ) = None
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from companion.catalog.model import KnownExtension
+from companion.catalog.model import CHROMIUM_ID, KnownExtension
 from companion.diagnostics.facts import EnabledExtension, Facts
 from companion.text import shown
 
@@ -140,7 +140,7 @@ def _chromium_id(extension_id: str) -> bool:
     return _CHROMIUM_ID.fullmatch(extension_id) is not None
 
 
-_CHROMIUM_ID = re.compile(r"[a-p]{32}")
+_CHROMIUM_ID = re.compile(CHROMIUM_ID)
 
 
 def _disable(extensions: Iterable[EnabledExtension]) -> tuple[Action, ...]:
