@@ -88,7 +88,8 @@ export const EXTENSION_PAGE_ERROR = "extension_page";
 // says why. Chromium's net error; Firefox's webNavigation gives NS_ERROR_ABORT
 // (0x80004004) for a declarativeNetRequest block, which differs from the
 // NS_BINDING_ABORTED (0x804B0002) it reports for a page left or a redirect
-// that changes process (tests/e2e/test_checks.py, in both browsers).
+// that changes process (tests/e2e/test_checks.py in Chromium,
+// test_firefox_blocker.py in Firefox).
 export const BLOCKED_BY_CLIENT_ERRORS = Object.freeze(["net::ERR_BLOCKED_BY_CLIENT", "Error code 2147500036"]);
 
 // storage.local survives restarts: what must never be lost.

@@ -144,9 +144,14 @@ export async function run(store, tabId) {
     disableExtensions: canDisableExtensions,
   });
   if (tab !== null) {
-    await storage.update("session", key(tab.id), () => ({ partnerId: store.id, result }));
+    await remember(tab.id, store, result);
   }
   return result;
+}
+
+// The tab's last answer, which the warning shows and the fixes are checked against.
+function remember(tabId, store, result) {
+  return storage.update("session", key(tabId), () => ({ partnerId: store.id, result }));
 }
 
 /** Runs the checks for a store page and, when they say so, shows the warning in it. */
@@ -192,7 +197,6 @@ async function withoutCompanion(store, tabId, error) {
     at: new Date().toISOString(),
     verdict: "untracked",
     warn: true,
-    companion: false,
     checks: [
       {
         check: "one_session",
@@ -205,7 +209,7 @@ async function withoutCompanion(store, tabId, error) {
       },
     ],
   };
-  await storage.update("session", key(tabId), () => ({ partnerId: store.id, result }));
+  await remember(tabId, store, result);
   return result;
 }
 
