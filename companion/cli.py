@@ -414,7 +414,7 @@ def cmd_token(args: argparse.Namespace, home: Path) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace, home: Path) -> None:
-    report = doctor_report(home, args.port if args.port is not None else running_port(home))
+    report = doctor_report(home, args.port)  # no --port: the running companion's
     if args.json:
         _print_json(report)
     else:
