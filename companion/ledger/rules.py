@@ -228,8 +228,14 @@ def expected_cashback(
     if state == "declined":
         return Decimal(0), None
     if state in ("confirmed", "credited") and basis is not None and paid is not None:
-        return paid, basis - paid if paid < basis else None
+        return paid_of(basis, paid)
     return basis, None
+
+
+def paid_of(basis: Decimal, paid: Decimal) -> tuple[Decimal, Decimal | None]:
+    """A confirmed order's expected cashback and what of it goes over the cap, from its
+    ``basis`` (:func:`cap_basis`) and its share of the cap (:func:`allocate_cap`)."""
+    return paid, basis - paid if paid < basis else None
 
 
 def expected_payout(

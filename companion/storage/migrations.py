@@ -185,4 +185,39 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER ledger_click_removed AFTER DELETE ON clicks
     BEGIN UPDATE ledger_version SET version = version + 1; END
     """,
+    # 7: which orders changed, where migration 6 only counted the writes, so the totals page
+    # works out again the orders written since its last visit instead of all of them (a second
+    # at 100,000 records). An order's row, or the click fields it is summed under, written or
+    # removed adds its id; whoever reads compares the numbering with its own and, when it has
+    # fallen further behind than the last CHANGES_KEPT changes, makes its sums anew.
+    """
+    DROP TRIGGER ledger_order_added;
+    DROP TRIGGER ledger_order_changed;
+    DROP TRIGGER ledger_order_removed;
+    DROP TRIGGER ledger_click_changed;
+    DROP TRIGGER ledger_click_removed;
+    DROP TABLE ledger_version;
+    CREATE TABLE ledger_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        order_row INTEGER NOT NULL
+    );
+    CREATE TRIGGER ledger_order_added AFTER INSERT ON orders
+    BEGIN INSERT INTO ledger_changes (order_row) VALUES (NEW.id); END;
+    CREATE TRIGGER ledger_order_changed AFTER UPDATE ON orders
+    BEGIN INSERT INTO ledger_changes (order_row) VALUES (OLD.id), (NEW.id); END;
+    CREATE TRIGGER ledger_order_removed AFTER DELETE ON orders
+    BEGIN INSERT INTO ledger_changes (order_row) VALUES (OLD.id); END;
+    CREATE TRIGGER ledger_click_changed
+    AFTER UPDATE OF click_id, partner_id, partner_name, program_id, program_name, offer ON clicks
+    BEGIN
+        INSERT INTO ledger_changes (order_row)
+        SELECT id FROM orders WHERE click_id IN (OLD.click_id, NEW.click_id);
+    END;
+    CREATE TRIGGER ledger_click_removed AFTER DELETE ON clicks
+    BEGIN
+        INSERT INTO ledger_changes (order_row) SELECT id FROM orders WHERE click_id = OLD.click_id;
+    END;
+    CREATE TRIGGER ledger_changes_pruned AFTER INSERT ON ledger_changes
+    BEGIN DELETE FROM ledger_changes WHERE seq <= NEW.seq - 10000; END
+    """,
 ]

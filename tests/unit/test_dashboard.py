@@ -30,7 +30,7 @@ from companion.diagnostics.facts import Facts
 from companion.http.headers import DASHBOARD_CSP
 from companion.http.state import CompanionState
 from companion.ledger.orders import Ledger, LedgerError, LogFilter, add_order, iter_records, mark
-from companion.ledger.totals import ProgramTotals, ledger_totals
+from companion.ledger.totals import ProgramTotals, Sums, ledger_totals
 from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
 
 XSS = '<img src=x onerror="document.title=1">'
@@ -538,9 +538,9 @@ TO_JUNE_2026 = ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"
     ],
 )
 def test_the_monthly_chart_shows_calendar_months(with_data: list[str], shown: list[str]) -> None:
-    program = ProgramTotals("mts", "MTS Cashback", "RUB", None)
-    for month in with_data:
-        program.month(month).orders = 1
+    program = ProgramTotals(
+        "mts", "MTS Cashback", "RUB", None, {month: Sums(orders=1) for month in with_data}
+    )
     assert last_months(program) == shown
 
 

@@ -4,6 +4,7 @@ the programs' time zones, caps and rounding; and kept between visits only while 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import sqlite3
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from companion.ledger import rules
 from companion.ledger.orders import (
     ORDERS_SELECT,
     Ledger,
+    LedgerError,
     LogFilter,
     cap_shares,
     facts_of,
@@ -255,3 +258,117 @@ def test_totals_are_kept_until_an_order_is_written(conn: sqlite3.Connection) -> 
     fourth = cache.totals(conn, Ledger(use_catalog(conn, renamed), NOW))
     assert fourth is not third
     assert dataclasses.asdict(fourth) != dataclasses.asdict(third)
+
+
+def test_kept_totals_follow_each_write_as_if_made_anew(conn: sqlite3.Connection) -> None:
+    """The cache works out again only the orders written since its last visit (and the others of
+    a capped month they were or are in): after every kind of write, in any order, its totals
+    are the ones made from scratch, and the ones every order assessed alone gives."""
+    index = use_catalog(conn, zoned_catalog())
+    ledger = Ledger(index, NOW)
+    seed_purchases(conn, index, 240, start=datetime(2025, 12, 1, tzinfo=UTC),
+                   step=timedelta(hours=7, minutes=31))  # fmt: skip
+    cache = TotalsCache()
+    cache.totals(conn, ledger)
+    random = Random(7)
+    other = connect(db_path(data_dir()))
+
+    def orders() -> list[int]:
+        return [row for (row,) in conn.execute("SELECT id FROM orders ORDER BY id")]
+
+    def some_record() -> dict[str, Any]:
+        records = [r for r in iter_records(conn, ledger, LogFilter()) if r["ordered_at"]]
+        return random.choice(records)
+
+    def confirm() -> None:
+        # Large sums, so capped months fill and their other orders' shares move.
+        record = some_record()
+        day = date.fromisoformat(record["ordered_at"][:10]) + timedelta(days=random.randint(0, 40))
+        day = min(day, NOW.date())
+        mark(conn, ledger, record["id"], "confirm", day, Decimal(random.randint(0, 400)))
+
+    def credit() -> None:
+        record = some_record()
+        day = min(date.fromisoformat(record["ordered_at"][:10]) + timedelta(days=45), NOW.date())
+        mark(conn, ledger, record["id"], "credit", day, Decimal(random.randint(0, 90)) / 4)
+
+    def decline() -> None:
+        mark(conn, ledger, some_record()["id"], "decline")
+
+    def unmark_elsewhere() -> None:
+        # Another process (the CLI) writing: the cache only sees the database.
+        with transaction(other):
+            other.execute(
+                "UPDATE orders SET confirmed_on = NULL, confirmed_cashback = NULL,"
+                " declined_on = NULL WHERE id = ?",
+                (random.choice(orders()),),
+            )
+
+    def remove() -> None:
+        with transaction(other):
+            other.execute("DELETE FROM orders WHERE id = ?", (random.choice(orders()),))
+
+    def remove_the_first() -> None:
+        # The order whose program heads its line: the next one takes its place.
+        with transaction(other):
+            other.execute("DELETE FROM orders WHERE id = (SELECT min(id) FROM orders)")
+
+    def remove_a_new_one() -> None:
+        # Often the only order of its month: the month goes with it.
+        with transaction(other):
+            other.execute("DELETE FROM orders WHERE id = ?", (random.choice(orders()[-4:]),))
+
+    def add() -> None:
+        # Any day of two years, so some months hold this order alone.
+        moment = datetime(2024, 3, 1, tzinfo=UTC) + timedelta(minutes=random.randint(0, 10**6))
+        at = moment.isoformat().replace("+00:00", ".000Z")
+        store = random.choice(list(ZONES))
+        made = click(conn, index, at, f"https://store{list(ZONES).index(store)}.example/", store)
+        order(conn, made, at, order_id=f"N-{random.randint(1, 10**9)}")
+
+    def rename_store() -> None:
+        with transaction(other):
+            other.execute(
+                "UPDATE clicks SET partner_name = 'Renamed' WHERE click_id ="
+                " (SELECT click_id FROM orders WHERE click_id IS NOT NULL ORDER BY random())"
+            )
+
+    def rename_program() -> None:
+        # A program renamed in the catalog since: its clicks keep the name they had. Its line
+        # is headed with its first order's, so the first few are renamed.
+        with transaction(other):
+            other.execute(
+                "UPDATE clicks SET program_name = ? WHERE click_id = (SELECT click_id FROM orders"
+                " WHERE click_id IS NOT NULL ORDER BY id LIMIT 1 OFFSET ?)",
+                (f"Renamed {random.randint(1, 9)}", random.randint(0, 3)),
+            )
+
+    writes = [confirm, confirm, confirm, credit, decline, unmark_elsewhere, remove, add, add]
+    writes += [remove_a_new_one, rename_store, rename_program, remove_the_first, remove_the_first]
+    for step in range(90):
+        write = random.choice(writes)
+        # A mark the ledger refuses (a day before the order, a credit before a confirmation)
+        # writes nothing, which the cache must see as well.
+        with contextlib.suppress(LedgerError):
+            write()
+        kept = cache.totals(conn, ledger)
+        assert plain(kept) == plain(ledger_totals(conn, ledger)), (step, write.__name__)
+        if step % 15 == 0:
+            assert plain(kept) == reference_totals(conn, ledger), (step, write.__name__)
+    other.close()
+
+
+def test_a_cache_further_behind_than_the_changes_kept_starts_anew(
+    conn: sqlite3.Connection,
+) -> None:
+    index = use_catalog(conn)
+    seed_purchases(conn, index, 60, start=datetime(2025, 12, 1, tzinfo=UTC))
+    ledger = Ledger(index, NOW)
+    cache = TotalsCache()
+    first = cache.totals(conn, ledger)
+    # A bulk write that outran the list of changes: the changes it listed are pruned.
+    with transaction(conn):
+        conn.execute("UPDATE orders SET declined_on = '2026-03-01'")
+        conn.execute("DELETE FROM ledger_changes")
+    second = cache.totals(conn, ledger)
+    assert plain(second) == plain(ledger_totals(conn, ledger)) != plain(first)
