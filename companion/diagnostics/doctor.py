@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import http.client
 import json
+import secrets
 import stat
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Literal
@@ -13,7 +14,7 @@ from typing import Literal
 from companion import __version__
 from companion.catalog.store import load_catalog
 from companion.config import DEFAULT_PORT, PORT_FILENAME, TOKEN_FILENAME, db_path
-from companion.security.token import load_or_create
+from companion.security.token import load_or_create, proof
 from companion.storage.db import connect, schema_version
 
 
@@ -33,38 +34,52 @@ def running_port(home: Path) -> int:
 
 Whose = Literal["ours", "other", "none"]
 
+# Straight to the port, whatever http_proxy says: urllib sends loopback addresses through a
+# proxy too, and nothing asked of the companion is anyone else's business.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _ask(path: str, port: int, timeout: float) -> object:
+    """The JSON a GET of ``path`` on 127.0.0.1:``port`` answers; raises as ``urlopen`` does, and
+    ``ValueError`` for an answer that is no JSON."""
+    with _DIRECT.open(f"http://127.0.0.1:{port}{path}", timeout=timeout) as answer:
+        return json.load(answer)
+
 
 def whose(port: int, token: str, timeout: float = 1.0) -> Whose:
     """Who answers on ``port``: the companion of the data directory whose token this is, a
-    companion of another data directory (it refuses the token), or nobody that is one."""
-    asked = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/match?url=https%3A%2F%2Fexample.invalid%2F",
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    companion of another data directory, or nobody that is one.
+
+    The token is never sent: any local program may be listening on the port (a stale port
+    file, the default port taken first), so the companion is asked to prove it holds the
+    token instead, by a MAC of a fresh challenge (``security/token.proof``)."""
+    challenge = secrets.token_hex(16)
     try:
-        with urllib.request.urlopen(asked, timeout=timeout) as answer:  # noqa: S310 (loopback)
-            return "ours" if "partner" in json.load(answer) else "none"
-    except urllib.error.HTTPError as refused:
-        return "other" if refused.code == 401 else "none"
+        answer = _ask(f"/api/v1/identify?challenge={challenge}", port, timeout)
     except (OSError, ValueError, http.client.HTTPException):
-        # Nothing there (URLError is an OSError), or a listener that is no HTTP server (a stale
-        # port file, another program on the port since: BadStatusLine, an HTTPException).
+        # Nothing there (URLError is an OSError), an HTTP error, or a listener that is no HTTP
+        # server (a stale port file, another program on the port since: BadStatusLine).
         return "none"
+    given = answer.get("proof") if isinstance(answer, dict) else None
+    if not isinstance(given, str):
+        return "none"
+    return "ours" if hmac.compare_digest(given, proof(token, challenge)) else "other"
 
 
 def probe(port: int, timeout: float = 1.0, token: str | None = None) -> str:
     """Whether a companion answers on ``port``, in words; with ``token``, whether it is this
     data directory's."""
-    url = f"http://127.0.0.1:{port}/api/v1/health"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:
-            health = json.load(answer)
+        health = _ask("/api/v1/health", port, timeout)
     except (OSError, ValueError, http.client.HTTPException):
+        health = None
+    if not isinstance(health, dict) or health.get("status") != "ok":
         return f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`"
     if token is not None and whose(port, token, timeout) == "other":
+        # Another data directory's companion, or a program that only says it is one.
         return (
-            f"not running: 127.0.0.1:{port} is another data directory's companion; start this"
-            " one with `cashback-companion serve --port N`"
+            f"not running: 127.0.0.1:{port} answers, but not as this data directory's"
+            " companion; start this one with `cashback-companion serve --port N`"
         )
     return f"running on 127.0.0.1:{port} (version {health.get('version')})"
 

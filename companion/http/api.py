@@ -23,12 +23,19 @@ from companion.http.origin_guard import is_extension_origin
 from companion.http.routes import Route
 from companion.http.state import CompanionState
 from companion.security.pairing import spend_code
+from companion.security.token import proof
 from companion.tracking.clicks import ClickError, click_log, create_click, get_click
 from companion.tracking.events import ingest
 
 
 async def health(request: web.Request, state: CompanionState, _: None) -> m.Health:
     return m.Health(status="ok", version=__version__, api=API_VERSION)
+
+
+async def identify(
+    request: web.Request, state: CompanionState, query: m.IdentifyQuery
+) -> m.Identity:
+    return m.Identity(proof=proof(state.token.value, query.challenge))
 
 
 async def pair(request: web.Request, state: CompanionState, body: m.PairRequest) -> m.PairResponse:
@@ -170,6 +177,16 @@ async def openapi(request: web.Request, state: CompanionState, _: None) -> web.S
 ROUTES: list[Route] = [
     Route(
         "GET", "/api/v1/health", health, "Is the companion running", auth=False, response=m.Health
+    ),
+    Route(
+        "GET",
+        "/api/v1/identify",
+        identify,
+        "Prove this is the companion of the data directory whose token the caller holds,"
+        " without either side sending the token",
+        auth=False,
+        query=m.IdentifyQuery,
+        response=m.Identity,
     ),
     Route(
         "POST",

@@ -40,6 +40,15 @@ class PairResponse(BaseModel):
     companion: CompanionInfo
 
 
+class IdentifyQuery(_In):
+    # 128 to 256 random bits in hex, chosen by whoever asks.
+    challenge: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32,64}$")]
+
+
+class Identity(BaseModel):
+    proof: str
+
+
 class MatchQuery(_In):
     url: Url
 

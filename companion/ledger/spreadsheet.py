@@ -34,13 +34,17 @@ COLUMNS = [
     "landing_url",
 ]
 # Spreadsheets run a cell that starts with one of these as a formula: an order id or an address
-# from a store's page must not become one (=HYPERLINK(...) sending the sheet's cells away).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# from a store's page must not become one (=HYPERLINK(...) sending the sheet's cells away). Some
+# take the full-width forms too, and some skip leading blanks before they look.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_BLANKS = " \t\r\n\u00a0\u3000"
 
 
 def cell(value: object) -> object:
     """A value as a spreadsheet must see it: text that would start a formula, quoted."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and (
+        value.startswith(_FORMULA_STARTS) or value.lstrip(_BLANKS).startswith(_FORMULA_STARTS)
+    ):
         return "'" + value
     return value
 

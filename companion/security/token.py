@@ -8,6 +8,8 @@ doctor`` says which store is in use.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -69,3 +71,15 @@ def _file_token(path: Path) -> Token:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(value + "\n")
     return Token(value, f"file: {path}")
+
+
+# What a proof is the MAC of, besides the challenge: the token is used for nothing else keyed
+# this way, so an answer to a challenge of someone's choosing is good for nothing but this.
+_PROOF_CONTEXT = b"cashback-companion identify\0"
+
+
+def proof(token: str, challenge: str) -> str:
+    """Proof that whoever answers ``challenge`` holds ``token``, which it does not reveal: the
+    CLI asks a port before it trusts it with the token (``GET /api/v1/identify``)."""
+    mac = hmac.new(token.encode(), _PROOF_CONTEXT + challenge.encode(), hashlib.sha256)
+    return mac.hexdigest()

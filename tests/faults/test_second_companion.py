@@ -64,7 +64,7 @@ def test_another_data_directorys_companion_on_the_old_port_does_not_block(tmp_pa
         # doctor and pair for B tell A's companion from B's own.
         other = Companion(tmp_path / "b", free_port())
         said = other.cli_json("doctor")["companion"]
-        assert said.startswith(f"not running: 127.0.0.1:{first.port} is another data directory's")
+        assert said.startswith(f"not running: 127.0.0.1:{first.port} answers, but not as this")
         assert "note: no companion is running for" in pair_stderr(other)
         assert pair_stderr(first) == ""  # its own companion runs
         other.start()

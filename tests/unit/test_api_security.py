@@ -8,6 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from companion.http.state import CompanionState
+from companion.security.token import proof
 
 EXT = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 
@@ -114,6 +115,28 @@ async def test_health_reveals_nothing_private(client: TestClient, state: Compani
     text = await (await client.get("/api/v1/health")).text()
     assert state.token.value not in text
     assert str(state.home) not in text
+
+
+async def test_identify_proves_the_token_without_sending_it(
+    client: TestClient, state: CompanionState
+) -> None:
+    challenge = "9f2c41d07be35a6e0c18f4d2a7b90e53"
+    response = await client.get(f"/api/v1/identify?challenge={challenge}")
+    assert response.status == 200
+    text = await response.text()
+    assert state.token.value not in text
+    assert (await response.json())["proof"] == proof(state.token.value, challenge)
+    assert proof("another data directory's token", challenge) != proof(state.token.value, challenge)
+    # Only a challenge: nothing of the caller's choosing beyond 64 hex digits gets a MAC.
+    for bad in ("", "zz" * 16, "ab" * 8, "ab" * 33, challenge.upper()):
+        refused = await client.get("/api/v1/identify", params={"challenge": bad})
+        assert refused.status == 422, bad
+    # A web page may not ask (the origin guard), nor read an answer (no CORS headers).
+    page = await client.get(
+        f"/api/v1/identify?challenge={challenge}", headers={"Origin": "https://evil.test"}
+    )
+    assert page.status == 403
+    assert "Access-Control-Allow-Origin" not in page.headers
 
 
 async def test_security_headers_everywhere(client: TestClient, auth: dict[str, str]) -> None:

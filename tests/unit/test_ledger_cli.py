@@ -15,6 +15,7 @@ import pytest
 
 from companion.cli import main
 from companion.config import data_dir, db_path
+from companion.ledger.spreadsheet import cell
 from tests.unit.ledger_seed import CATALOG
 
 ADD = [
@@ -376,3 +377,24 @@ def test_open_says_when_the_companion_is_not_running(capsys: pytest.CaptureFixtu
     assert code == 1
     assert "not running" in err
     assert "token" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("=1+1", "'=1+1"),
+        ("  =HYPERLINK(1)", "'  =HYPERLINK(1)"),  # blanks first: some spreadsheets skip them
+        ("\u00a0+1", "'\u00a0+1"),
+        ("\uff1dSUM(A1)", "'\uff1dSUM(A1)"),  # the full-width equals sign
+        ("\n@x", "'\n@x"),
+        ("S-50001", "S-50001"),  # an order id with a hyphen inside is left alone
+        ("  A-1", "  A-1"),
+        ("", ""),
+        (None, None),
+        (12, 12),
+    ],
+)
+def test_a_spreadsheet_cell_that_could_start_a_formula_is_quoted(
+    value: object, shown: object
+) -> None:
+    assert cell(value) == shown
