@@ -88,7 +88,7 @@
       { type: "button", class: "dismiss", "data-testid": "dismiss", "aria-label": t("dismiss"), title: t("dismiss") },
       ["×"],
     );
-    const error = element("p", { class: "error", role: "alert", hidden: "" });
+    const error = element("p", { class: "error", role: "alert", hidden: "", "data-testid": "prompt-error" });
 
     const children = [
       element("header", {}, [element("span", { class: "brand" }, [t("extName")]), dismiss]),

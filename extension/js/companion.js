@@ -26,7 +26,7 @@ import {
 import { companionOrigin } from "../lib/loopback.js";
 import { applyAck, applyRefusal, asOutbox, backoffDelay, enqueue, takeBatch } from "../lib/queue.js";
 
-class CompanionError extends Error {
+export class CompanionError extends Error {
   constructor(state, code, message = code, httpStatus = null) {
     super(message);
     this.name = "CompanionError";
@@ -43,6 +43,10 @@ const MESSAGE_BY_CODE = {
   bad_url: "errorBadUrl",
   bad_origin: "errorRefusedOrigin",
   bad_host: "errorRefusedOrigin",
+  no_code: "errorNoCode",
+  not_in_catalog: "errorNotInCatalog",
+  // Not the companion's: a fix the tab's latest checks no longer offer (js/fixes.js).
+  not_offered: "errorNotOffered",
 };
 const MESSAGE_BY_STATE = {
   [COMPANION_STATE.PAIRED]: "statusPaired",
@@ -57,6 +61,9 @@ function messageFor(state, code) {
 
 /** {state, code, message} of any error, for a page to show. */
 export function describeError(error) {
+  if (!(error instanceof CompanionError) && Object.hasOwn(MESSAGE_BY_CODE, error?.code ?? "")) {
+    return { state: COMPANION_STATE.ERROR, code: error.code, message: messageFor(COMPANION_STATE.ERROR, error.code) };
+  }
   if (!(error instanceof CompanionError)) {
     console.error("Cashback Guard:", error);
     return { state: COMPANION_STATE.ERROR, code: "internal", message: messageFor(COMPANION_STATE.ERROR) };
@@ -174,7 +181,17 @@ export async function fetchIndex(etag) {
 
 /** A click for the store page `url`: {click_id, redirect_url, partner, program, created_at}. */
 export async function createClick(url, program) {
-  const { body } = await call("POST", "/clicks", { body: program ? { url, program } : { url } });
+  let body;
+  try {
+    ({ body } = await call("POST", "/clicks", { body: program ? { url, program } : { url } }));
+  } catch (error) {
+    // The store or the offer left the companion's catalog since the store list was last
+    // fetched (up to ten minutes): trying again cannot help, fetching the list again can.
+    if (error instanceof CompanionError && error.httpStatus === 422) {
+      throw new CompanionError(COMPANION_STATE.ERROR, "not_in_catalog", error.message, 422);
+    }
+    throw error;
+  }
   if (typeof body?.click_id !== "string" || typeof body.partner !== "string" || !isHttpUrl(body.redirect_url)) {
     throw new CompanionError(COMPANION_STATE.ERROR, "bad_response");
   }

@@ -12,7 +12,10 @@ import * as diagnostics from "./diagnostics.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
 
-class NotOffered extends Error {}
+class NotOffered extends Error {
+  // The shopper reads why (js/companion.js describeError): the page shows older checks.
+  code = "not_offered";
+}
 
 async function offered(tabId, matches) {
   const tab = await webext.tabs.get(tabId);

@@ -91,7 +91,17 @@ const ROUTES = {
   pair: {
     from: [FROM_PAGE],
     async handle({ url, code }) {
-      need(isShortString(url, 200) && isShortString(code, 100), "url, code");
+      // The form sends what the shopper typed, empty fields too: say which is missing.
+      let missing = null;
+      if (!isShortString(url, 200)) {
+        missing = "bad_url";
+      } else if (!isShortString(typeof code === "string" ? code.trim() : null, 100)) {
+        missing = "no_code";
+      }
+      if (missing !== null) {
+        const status = await companion.checkStatus();
+        return { ...status, pairError: companion.describeError(new companion.CompanionError(status.state, missing)) };
+      }
       try {
         await companion.pair(url, code);
       } catch (error) {
@@ -110,9 +120,17 @@ const ROUTES = {
   },
   activate: {
     from: [FROM_PAGE, FROM_CONTENT],
-    handle(request, sender, from) {
+    async handle(request, sender, from) {
       need(request.program === undefined || isShortString(request.program, 100), "program");
-      return activation.activate(targetTab(request, sender, from), request.program);
+      try {
+        return await activation.activate(targetTab(request, sender, from), request.program);
+      } catch (error) {
+        if (error?.code === "not_in_catalog") {
+          // The store list was behind the companion's catalog: the next page asks no more.
+          await partners.sync().catch(() => {});
+        }
+        throw error;
+      }
     },
   },
   getWarning: {

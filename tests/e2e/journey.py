@@ -13,7 +13,15 @@ PROMPT_TIMEOUT_S = 15.0
 def pair(shopper: Shopper, companion: Companion) -> None:
     code = companion.cli_json("pair")["code"]
     options = shopper.extension_page("skin/options.html")
-    options.fill("companion-url", companion.url)
+    # Pair pressed too early says what is missing, not "something went wrong". (Once the page
+    # has shown where things stand, which fills in the usual address.)
+    options.wait_for(lambda: options.attribute("pair-status", "data-state"), "the status", 10)
+    for address, said in (("", "address on this computer"), (companion.url, "pairing code")):
+        options.fill("companion-url", address)
+        options.click("pair")
+        options.wait_for(
+            lambda said=said: said in (options.text("pair-status") or ""), f"{said!r} said", 10
+        )
     options.fill("pairing-code", code)
     options.click("pair")
     options.wait_for_attribute("pair-status", "data-state", "paired", timeout=10)
