@@ -7,7 +7,10 @@
  * goes to the companion's redirect URL; every hop of the chain is noted (30x
  * hops from webRequest, committed documents from webNavigation) until a page
  * of the store finishes loading. Then the partner's tracking hints are looked
- * for and a landing event is recorded.
+ * for and a landing event is recorded. A navigation of the shopper's own in
+ * the tab (the address bar, a bookmark, Back, Reload) or closing it ends the
+ * chain there: the click never landed, and what the tab shows next is none
+ * of the chain's business.
  *
  * A chain in progress lives in storage.session under activation:<tab id>:
  * the worker may be killed between two hops.
@@ -30,6 +33,7 @@ import { hostOf } from "../lib/match.js";
 import { paramValues, withoutParams } from "../lib/rivals.js";
 import { cookiesPresent, paramsPresent, setSince, trackingState } from "../lib/tracking.js";
 import { recordableUrl } from "../lib/url.js";
+import { leftBy } from "../lib/redirect.js";
 
 const key = (tabId) => `${SESSION.ACTIVATION_PREFIX}${tabId}`;
 
@@ -107,9 +111,44 @@ export async function onRequest(tabId, url) {
   }
 }
 
-/** A document committed in the tab's top frame (server or client redirect, or the store). */
-export async function onCommitted(tabId, url) {
+/**
+ * A document committed in the tab's top frame (server or client redirect, or
+ * the store), with the browser's word on how it was reached (its
+ * transitionType and transitionQualifiers).
+ */
+export async function onCommitted(tabId, url, transitionType, transitionQualifiers) {
+  const left = leftBy(transitionType, transitionQualifiers);
+  if (left !== null) {
+    await giveUp(tabId, left);
+    return false;
+  }
   return addHop(tabId, url, true);
+}
+
+// The shopper took the tab elsewhere (`how`: "typed", "forward_back" ...) or
+// closed it before the chain reached the store. The chain ends as it would
+// after ACTIVATION_TIMEOUT_MS, at once: its hops go unrecorded, and the
+// session is marked so that everything treats the click as never landed
+// (lib/redirect.js neverLanded) without waiting for the timeout.
+async function giveUp(tabId, how) {
+  const waiting = await pending(tabId);
+  if (waiting === null) {
+    return;
+  }
+  if (typeof waiting.landingUrl === "string") {
+    // A page of the store had loaded, waiting only for its request events:
+    // the click landed before the shopper moved on.
+    await landWaiting(tabId, waiting.clickId);
+    return;
+  }
+  let chain;
+  await storage.update("session", key(tabId), (stored) => {
+    chain = stored;
+    return undefined;
+  });
+  if (isLive(chain)) {
+    await session.note(chain.partnerId, chain.clickId, "redirectLeft", how);
+  }
 }
 
 /**
@@ -266,8 +305,10 @@ async function land(tabId, clickId, landingUrl, partner) {
 }
 
 // A chain that timed out is ignored where it is read, and goes with its tab
-// (or with the browser session, storage.session's lifetime).
+// (or with the browser session, storage.session's lifetime). A live one ends
+// with its tab: that click never landed.
 async function forget(tabId) {
+  await giveUp(tabId, "tab_closed");
   if ((await storage.get("session", key(tabId))) !== undefined) {
     await storage.update("session", key(tabId), () => undefined);
   }

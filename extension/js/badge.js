@@ -1,51 +1,51 @@
 /*
  * The toolbar badge of each tab: not a partner (no badge), partner not
  * activated, activated (on the way or tracking not known yet), tracked, at
- * risk. Drawn from the stored state alone, so it is redrawn the same way
- * after a navigation (which resets per-tab badges) and after any change of a
- * session, a redirect chain or the index.
+ * risk; which one, and its words, is lib/badge.js's rule. Drawn from the
+ * stored state alone, so it is redrawn the same way after a navigation
+ * (which resets per-tab badges), after any change of a session, a redirect
+ * chain or the index, and when a redirect chain is given up.
  */
 import { webext } from "./webext.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
 import * as activation from "./activation.js";
 import * as incognito from "./incognito.js";
-import { BADGE, LOCAL, SESSION, SESSION_STATE } from "./constants.js";
-import { TRACKING } from "../lib/tracking.js";
+import { ACTIVATION_TIMEOUT_MS, BADGE, LOCAL, SESSION } from "./constants.js";
+import { badgeFor } from "../lib/badge.js";
+
+const REDRAW_ALARM = "badge-redraw";
+// A second past the timeout: the redraw must find the chain given up.
+const REDRAW_LATE_MS = 1000;
 
 const LOOKS = {
-  [BADGE.NONE]: { text: "", color: null, title: "extName" },
-  [BADGE.PARTNER]: { text: "%", color: "#5f6368", title: "badgePartner" },
-  [BADGE.ACTIVATED]: { text: "…", color: "#1a73e8", title: "badgeActivated" },
-  [BADGE.TRACKED]: { text: "✓", color: "#188038", title: "badgeTracked" },
-  [BADGE.AT_RISK]: { text: "!", color: "#c5221f", title: "badgeAtRisk" },
+  [BADGE.NONE]: { text: "", color: null },
+  [BADGE.PARTNER]: { text: "%", color: "#5f6368" },
+  [BADGE.ACTIVATED]: { text: "…", color: "#1a73e8" },
+  [BADGE.TRACKED]: { text: "✓", color: "#188038" },
+  [BADGE.AT_RISK]: { text: "!", color: "#c5221f" },
 };
 
-async function stateOf(tabId, url, sessionOf) {
+// The facts lib/badge.js decides from, read for the page `url` of `tabId`.
+async function badgeOf(tabId, url, sessionOf) {
   const store = typeof url === "string" ? await partners.match(url) : null;
   if (store === null) {
-    return BADGE.NONE;
+    return badgeFor({ partner: false });
   }
-  if (await incognito.isPrivateTab(tabId)) {
-    // The programs do not count a private window, whatever session the store has.
-    return BADGE.AT_RISK;
-  }
-  if ((await activation.pending(tabId)) !== null) {
-    return BADGE.ACTIVATED;
-  }
-  const current = session.forPage(await sessionOf(store.id), url, store);
-  if (current === null) {
-    return BADGE.PARTNER;
-  }
-  if (current.state === SESSION_STATE.ACTIVATED || current.tracking === TRACKING.UNKNOWN) {
-    return BADGE.ACTIVATED;
-  }
-  return current.tracking === TRACKING.TRACKED ? BADGE.TRACKED : BADGE.AT_RISK;
+  const isPrivate = await incognito.isPrivateTab(tabId);
+  return badgeFor({
+    partner: true,
+    isPrivate,
+    redirecting: !isPrivate && (await activation.pending(tabId)) !== null,
+    session: isPrivate ? null : session.forPage(await sessionOf(store.id), url, store),
+    now: Date.now(),
+  });
 }
 
 /** Redraws one tab's badge for the page it shows. */
 export async function refresh(tabId, url, sessionOf = session.current) {
-  const look = LOOKS[await stateOf(tabId, url, sessionOf)];
+  const { look: state, title } = await badgeOf(tabId, url, sessionOf);
+  const look = { ...LOOKS[state], title };
   try {
     await webext.action.setBadgeText({ tabId, text: look.text });
     if (look.color !== null) {
@@ -80,8 +80,31 @@ function onStorageChanged(changes, areaName) {
   if (relevant) {
     void refreshAll();
   }
+  if (areaName === "session") {
+    const chains = keys.filter((key) => key.startsWith(SESSION.ACTIVATION_PREFIX));
+    redrawWhenGivenUp(chains.map((key) => changes[key].newValue?.startedAt));
+  }
+}
+
+// A redirect chain that never reaches the store is given up after
+// ACTIVATION_TIMEOUT_MS, where it is read: no event says so. The badges are
+// redrawn then, or a tab left on the store would say "checking" all day. An
+// alarm, since the worker may be asleep by then; one name, so the newest
+// chain's replaces an older one's.
+function redrawWhenGivenUp(startedAts) {
+  const started = Math.max(...startedAts.filter(Number.isFinite));
+  if (started > Date.now() - ACTIVATION_TIMEOUT_MS) {
+    void webext.alarms.create(REDRAW_ALARM, { when: started + ACTIVATION_TIMEOUT_MS + REDRAW_LATE_MS });
+  }
+}
+
+function onAlarm(alarm) {
+  if (alarm.name === REDRAW_ALARM) {
+    void refreshAll();
+  }
 }
 
 export function startListeners() {
   webext.storage.onChanged.addListener(onStorageChanged);
+  webext.alarms.onAlarm.addListener(onAlarm);
 }

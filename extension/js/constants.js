@@ -61,7 +61,8 @@ export const MAX_HOPS = 20;
 // load event (and single-page checkouts only change history), so the page is
 // read a second time a little later when the first look finds nothing.
 export const ORDER_CHECK_DELAYS_MS = [500, 3000];
-// Order ids remembered per store so one order is recorded once.
+// Orders remembered per store (their ids and addresses, with their click) so
+// one order is recorded once.
 export const SEEN_ORDERS_MAX = 100;
 
 // A page that never answers a script injection must not hold up the worker.

@@ -20,6 +20,7 @@ import { classifyPath, isOrderPage } from "../lib/pages.js";
 import { changedCookies } from "../lib/rivals.js";
 import { possibleActions } from "../lib/actions.js";
 import { cookiesPresent } from "../lib/tracking.js";
+import { neverLanded } from "../lib/redirect.js";
 
 const key = (tabId) => `${SESSION.CHECKS_PREFIX}${tabId}`;
 // The companion writes the sentences in these languages; others read English.
@@ -187,9 +188,11 @@ async function withoutCompanion(store, tabId, error) {
     return null;
   }
   const kind = pageKind(tab.url, store);
-  // As the companion would see it: a session too old to count is none.
+  // As the companion would see it: a session too old to count is none, and so is a click whose
+  // redirect never reached the store (the companion's never_landed): cashback is not on.
   const current = session.forPage(await session.current(store.id), tab.url, store);
-  if ((kind !== "cart" && kind !== "checkout") || current !== null || (await session.affiliateBefore(store.id))) {
+  const activated = current !== null && !neverLanded(current, Date.now());
+  if ((kind !== "cart" && kind !== "checkout") || activated || (await session.affiliateBefore(store.id))) {
     return null;
   }
   const t = (name, substitutions) => webext.i18n.getMessage(name, substitutions);

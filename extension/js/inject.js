@@ -24,8 +24,8 @@ export async function injectWarning(tabId) {
 
 /**
  * What the order recogniser (lib/order.js) needs from the page: {url,
- * dataLayer, jsonld, text}, or null when the page could not be read or
- * changed between the two reads.
+ * dataLayer, jsonld, text, title, heading, referrer, navigation}, or null when
+ * the page could not be read or changed between the two reads.
  */
 export async function gatherFacts(tabId) {
   const target = { tabId, frameIds: [0] };
@@ -37,7 +37,7 @@ export async function gatherFacts(tabId) {
   if (page === null || (dataLayer !== null && dataLayer.url !== page.url)) {
     return null;
   }
-  return { url: page.url, dataLayer: dataLayer?.entries ?? null, jsonld: page.jsonld, text: page.text };
+  return { ...page, dataLayer: dataLayer?.entries ?? null };
 }
 
 /** The injection's result in the top frame, or null if it failed or hung. */
@@ -63,12 +63,22 @@ async function run(injection) {
 /* Runs in the extension's isolated world of the page. */
 function readPage(limits) {
   const scripts = document.querySelectorAll('script[type="application/ld+json"]');
+  const [load] = performance.getEntriesByType("navigation");
   return {
     url: location.href,
     jsonld: Array.from(scripts)
       .slice(0, limits.jsonLdScripts)
       .map((script) => (script.textContent ?? "").slice(0, limits.jsonLdChars)),
     text: (document.body?.innerText ?? "").slice(0, limits.textChars),
+    title: document.title.slice(0, limits.stringChars),
+    heading: Array.from(document.querySelectorAll("h1"), (h1) => (h1.innerText ?? "").slice(0, limits.stringChars))
+      .join("\n")
+      .slice(0, limits.stringChars),
+    referrer: document.referrer.slice(0, limits.urlChars),
+    // How the document was loaded (a reload, back and forward), while it is
+    // at the address it was loaded at: a single-page store's later pages were
+    // not loaded so.
+    navigation: load?.name === location.href ? load.type : null,
   };
 }
 

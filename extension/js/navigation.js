@@ -4,7 +4,8 @@
  * purchase session. Every navigation is matched locally against the partner
  * index; for a site that is not a partner nothing is stored, injected or
  * sent anywhere (the one exception: the hops of a redirect chain that the
- * shopper started by activating, which pass through the program's sites).
+ * shopper started by activating, which pass through the program's sites,
+ * until the shopper goes elsewhere themselves).
  *
  * The listeners are added on the worker's first turn: a killed worker is
  * woken by these events only if they are registered again at once.
@@ -39,8 +40,10 @@ async function onCommitted(details) {
   if (!isShownTopFrame(details)) {
     return;
   }
-  const { tabId, url } = details;
-  const inChain = await activation.onCommitted(tabId, url);
+  const { tabId, url, transitionType, transitionQualifiers } = details;
+  // False for the shopper's own navigation, which ends a chain in progress:
+  // then this is an ordinary page, with its prompt, checks and page event.
+  const inChain = await activation.onCommitted(tabId, url, transitionType, transitionQualifiers);
   await badge.refresh(tabId, url);
   const store = await sessionStore(tabId, url);
   const unfinished = await pageload.onCommitted(tabId, url, store);

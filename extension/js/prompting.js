@@ -2,14 +2,16 @@
  * Whether to ask the shopper to activate on a store, and what the in-page
  * prompt (contentscripts/prompt.js) shows. The prompt is not shown while
  * the store has a session (until its order, see session.forPage, or until
- * its redirect is given up without reaching the store), after the shopper
- * dismissed it (until the browser restarts), or ever again on a store where
- * they chose "not on this store" (until they undo it in the popup).
+ * its redirect is given up without reaching the store: lib/redirect.js
+ * neverLanded), after the shopper dismissed it (until the browser
+ * restarts), or ever again on a store where they chose "not on this store"
+ * (until they undo it in the popup).
  */
 import * as storage from "./storage.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
-import { ACTIVATION_TIMEOUT_MS, LOCAL, SESSION, SESSION_STATE } from "./constants.js";
+import { LOCAL, SESSION } from "./constants.js";
+import { neverLanded } from "../lib/redirect.js";
 
 /** Whether the shopper chose never to be asked on this store. */
 export function isNeverAsked(partnerId) {
@@ -23,14 +25,11 @@ export async function shouldAsk(store, url) {
     storage.isListed("session", SESSION.DISMISSED, store.id),
     session.current(store.id),
   ]);
-  return !never && !dismissed && (session.forPage(current, url, store) === null || neverLanded(current));
-}
-
-// A click whose redirect never reached the store (the extension stopped
-// following it): nothing counts, so the shopper is asked again rather than
-// left a day without a prompt. The checks say so in the cart (never_landed).
-function neverLanded(current) {
-  return current?.state === SESSION_STATE.ACTIVATED && Date.now() - current.startedAt > ACTIVATION_TIMEOUT_MS;
+  // A click whose redirect never reached the store counts for nothing: the
+  // shopper is asked again rather than left a day without a prompt.
+  return (
+    !never && !dismissed && (session.forPage(current, url, store) === null || neverLanded(current, Date.now()))
+  );
 }
 
 /** What the prompt on `url` shows: {show: false}, or the store and its offers. */

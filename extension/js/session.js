@@ -24,8 +24,9 @@ import { webext } from "./webext.js";
 import { classifyPath, isOrderPage, PAGE_KIND } from "../lib/pages.js";
 import { withSign } from "../lib/rivals.js";
 import { recordableUrl } from "../lib/url.js";
-import { addsTo, isComplete, recognizeOrder } from "../lib/order.js";
+import { addsTo, isComplete, isNewOrder, recognizeOrder, rememberOrder } from "../lib/order.js";
 import { paramsPresent, TRACKING } from "../lib/tracking.js";
+import { neverLanded } from "../lib/redirect.js";
 
 const key = (partnerId) => `${LOCAL.SESSION_PREFIX}${partnerId}`;
 
@@ -68,12 +69,21 @@ export function forPage(current, url, store) {
   return isOrderPage(store.partner.order_pages ?? [], new URL(url).pathname) ? current : null;
 }
 
-/** What the popup shows of the store's session. */
+/**
+ * What the popup shows of the store's session. `neverLanded`: its click's
+ * redirect never reached the store, so cashback is not on (lib/redirect.js).
+ */
 export async function summary(partnerId) {
   const session = partnerId === null ? null : await current(partnerId);
   return session === null
-    ? { state: SESSION_STATE.NONE, tracking: TRACKING.UNKNOWN, startedAt: null, order: null }
-    : { state: session.state, tracking: session.tracking, startedAt: session.startedAt, order: session.order };
+    ? { state: SESSION_STATE.NONE, tracking: TRACKING.UNKNOWN, startedAt: null, order: null, neverLanded: false }
+    : {
+        state: session.state,
+        tracking: session.tracking,
+        startedAt: session.startedAt,
+        order: session.order,
+        neverLanded: neverLanded(session, Date.now()),
+      };
 }
 
 /**
@@ -182,13 +192,13 @@ export function setCartBefore(partnerId, open) {
  * recorded under the same click (the companion makes one order of the
  * sightings). A reading of an order already recorded is no stop: a store with
  * one fixed "thank you" address shows the next order there too, and its id
- * comes a moment later. Stops when the order is complete, or when the tab is
- * no longer on this store.
+ * comes a moment later (lib/order.js `isNewOrder`). Stops when the order is
+ * complete, or when the tab is no longer on this store.
  */
 export async function lookForOrder(tabId, partnerId) {
   let session = null;
   let recorded = null;
-  for (const delay of ORDER_CHECK_DELAYS_MS) {
+  for (const [index, delay] of ORDER_CHECK_DELAYS_MS.entries()) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (recorded === null) {
       session = (await following(partnerId)) ?? (await unfinished(partnerId));
@@ -216,7 +226,8 @@ export async function lookForOrder(tabId, partnerId) {
     if (order === null || !addsTo(order, recorded)) {
       continue;
     }
-    if (!(await recordOrder(session, facts.url, order, recorded === null))) {
+    const last = index === ORDER_CHECK_DELAYS_MS.length - 1;
+    if (!(await recordOrder(session, facts, order, { first: recorded === null, last }))) {
       continue;
     }
     recorded = withDetails(recorded, order);
@@ -235,20 +246,21 @@ async function unfinished(partnerId) {
     : null;
 }
 
-// One order is recorded once, however often its page is shown or reloaded: a
-// first sighting is dropped when its id was recorded before, or, without an
-// id, its confirmation address was. Both are remembered for every order
-// recorded. A later sighting (`first` false) adds to this run's own order and
-// is always sent. Whether it was recorded.
-async function recordOrder(session, url, order, first) {
-  const address = recordableUrl(url);
+// One order is recorded once, however often its page is shown or reloaded:
+// the first sighting of a run is recorded only if lib/order.js `isNewOrder`
+// says so (`last`: no reading of the page follows), and the store's orders
+// remember each recorded sighting's id and address with its click. A later
+// sighting (`first` false) adds to this run's own order and is always sent.
+// Whether it was recorded.
+async function recordOrder(session, facts, order, { first, last }) {
+  const address = recordableUrl(facts.url);
+  const reading = { orderId: order.order_id, address, clickId: session.clickId };
   let isNew = false;
-  await storage.update("local", `${LOCAL.SEEN_ORDERS_PREFIX}${session.partnerId}`, (seen = []) => {
-    isNew = !seen.includes(order.order_id ?? address);
-    const keys = [order.order_id, address].filter((key) => key !== null && !seen.includes(key));
-    return keys.length > 0 ? [...seen, ...keys].slice(-SEEN_ORDERS_MAX) : seen;
+  await storage.update("local", `${LOCAL.SEEN_ORDERS_PREFIX}${session.partnerId}`, (seen) => {
+    isNew = !first || isNewOrder(seen, { ...reading, navigation: facts.navigation, last });
+    return isNew ? rememberOrder(seen, reading, SEEN_ORDERS_MAX) : seen;
   });
-  if (first && !isNew) {
+  if (!isNew) {
     return false;
   }
   await companion.record("order", session.clickId, { url: address, ...order });

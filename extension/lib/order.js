@@ -4,7 +4,7 @@
  * Everything in the facts comes from the store's page and is untrusted: every
  * value is type-checked and capped here, whatever the gatherer promised.
  */
-import { isOrderPage } from "./pages.js";
+import { classifyPath, isOrderPage, PAGE_KIND } from "./pages.js";
 
 const ORDER_SOURCE = Object.freeze({
   ORDER_PAGE: "order_page",
@@ -21,6 +21,7 @@ export const FACT_LIMITS = Object.freeze({
   dataLayerDepth: 6,
   dataLayerNodes: 2000,
   stringChars: 500,
+  urlChars: 2048,
   jsonLdScripts: 20,
   jsonLdChars: 100_000,
   jsonLdNodes: 1000,
@@ -34,8 +35,11 @@ const ID_CHARS = String.raw`[\p{L}\p{N}][\p{L}\p{N}_/-]{0,63}`;
 const ORDER_REF = String.raw`(?:(?:#|№|no\.?|number|номер)\s*(?<ref>${ID_CHARS})|(?<num>\p{N}[\p{L}\p{N}_/-]{0,63}))`;
 
 // Confirmation wording, English and Russian. Each phrase appears on a
-// confirmation page and not on a cart or product page ("Place order", "Order
+// confirmation page and not in a cart or checkout ("Place order", "Order
 // summary", "Оформление заказа" do not match): `оформлен` must end the word.
+// A product or help page can still say them (a seller answering a review:
+// "Анна, спасибо за заказ!"), so wording alone counts only on a page that is
+// plausibly a confirmation (`isConfirmationPage`).
 const WORDING = [
   /\bthank you for your order\b/iu,
   new RegExp(String.raw`\border\s+${ORDER_REF}\s+has\s+been\s+placed\b`, "iu"),
@@ -56,9 +60,11 @@ const CURRENCY = /^[A-Z]{3}$/;
 const JSONLD_ORDER_TYPE = /(?:^|[/:#])Order$/;
 
 /**
- * Recognises an order from `facts` = {url, dataLayer, jsonld, text}: the page
- * URL, a copy of window.dataLayer (array of entries), the texts of its JSON-LD
- * scripts, and its visible text. `orderPages` are the partner's path globs.
+ * Recognises an order from `facts` = {url, dataLayer, jsonld, text, title,
+ * heading, referrer}: the page URL, a copy of window.dataLayer (array of
+ * entries), the texts of its JSON-LD scripts, its visible text, its title, the
+ * text of its h1 headings, and the address it was opened from. `orderPages`
+ * are the partner's path globs.
  *
  * Returns null, or {source, order_id, amount, currency} where `source` is the
  * strongest evidence that this is a confirmation (the catalog's own pattern
@@ -80,7 +86,8 @@ export function recognizeOrder(facts, orderPages = []) {
     [ORDER_SOURCE.JSONLD, fromJsonLd(facts.jsonld)],
     [ORDER_SOURCE.WORDING, fromWording(facts.text)],
   ].filter(([, found]) => found !== null);
-  if (findings.length === 0) {
+  const wordingAlone = findings.length === 1 && findings[0][0] === ORDER_SOURCE.WORDING;
+  if (findings.length === 0 || (wordingAlone && !isConfirmationPage(facts, url))) {
     return null;
   }
   const details = findings.map(([, found]) => found);
@@ -109,6 +116,64 @@ export function addsTo(order, earlier) {
 /** Whether an order has all a confirmation page can tell: its id and amount. */
 export function isComplete(order) {
   return order.order_id !== null && order.amount !== null;
+}
+
+// How a page that was already shown is shown again (the Navigation Timing
+// types): its order is one recorded before, whichever click is on now.
+const SHOWN_AGAIN = Object.freeze(["reload", "back_forward"]);
+
+/**
+ * Whether the first reading of an order on a page is an order not recorded
+ * yet. `seen` is the store's recorded orders as `rememberOrder` keeps them;
+ * `reading` is {orderId, address, clickId, navigation, last}: the order id the
+ * page gave (or null), its address as recorded, the click whose session reads
+ * it, how the page was loaded (null: not known), and whether no reading of
+ * the page follows this one.
+ *
+ * An order id is the store's own: once recorded, it is that order again. An
+ * address alone is weaker, since a store with one fixed "thank you" address
+ * shows every order there. It is the same order under the click that recorded
+ * it there, or when the page was reloaded or reached by back and forward.
+ * Under another click it is a new order, unless the order recorded there gave
+ * its id: then it may be that old page again with its id still to come, so
+ * only the last reading, still without an id, makes it a new order.
+ */
+export function isNewOrder(seen, { orderId, address, clickId, navigation, last }) {
+  const orders = recordedOrders(seen);
+  if (orderId !== null) {
+    return !orders.some((order) => order.orderId === orderId);
+  }
+  const earlier = orders.findLast((order) => order.addresses.includes(address));
+  if (earlier === undefined) {
+    return true;
+  }
+  if (earlier.clickId === clickId || SHOWN_AGAIN.includes(navigation)) {
+    return false;
+  }
+  return earlier.orderId === null || last;
+}
+
+/**
+ * `seen` with a reading of the order of `clickId` added: its id (if it gave
+ * one; the first stays) and the address it was read at. The order moves to
+ * the end, and only the newest `max` orders are kept.
+ */
+export function rememberOrder(seen, { orderId, address, clickId }, max) {
+  const orders = recordedOrders(seen);
+  const earlier = orders.find((order) => order.clickId === clickId);
+  const addresses = earlier?.addresses ?? [];
+  const order = {
+    clickId,
+    orderId: earlier?.orderId ?? orderId,
+    addresses: addresses.includes(address) ? addresses : [...addresses, address],
+  };
+  return [...orders.filter((other) => other !== earlier), order].slice(-max);
+}
+
+// The list as rememberOrder writes it; the plain strings of the list's
+// first form (ids and addresses, with no click) are skipped.
+function recordedOrders(seen) {
+  return Array.isArray(seen) ? seen.filter((order) => Array.isArray(order?.addresses)) : [];
 }
 
 // GA4 through Google Tag Manager: {event: "purchase", ecommerce: {...}};
@@ -196,11 +261,24 @@ function findNode(root, predicate) {
   return null;
 }
 
-function fromWording(text) {
+// Where confirmation wording on its own is believed: under the store's
+// checkout ("/checkout/success"), on a page whose title or main heading says
+// it, or on the page the checkout led to. Not the page the cart led to: from
+// the cart the shopper also opens the items in it, whose reviews say it too.
+function isConfirmationPage(facts, url) {
+  const referrer = typeof facts.referrer === "string" ? parseHttpUrl(facts.referrer.slice(0, FACT_LIMITS.urlChars)) : null;
+  return (
+    classifyPath(url.pathname) === PAGE_KIND.CHECKOUT ||
+    [facts.title, facts.heading].some((text) => fromWording(text, FACT_LIMITS.stringChars) !== null) ||
+    (referrer?.origin === url.origin && classifyPath(referrer.pathname) === PAGE_KIND.CHECKOUT)
+  );
+}
+
+function fromWording(text, limit = FACT_LIMITS.textChars) {
   if (typeof text !== "string") {
     return null;
   }
-  const flat = text.slice(0, FACT_LIMITS.textChars).replace(/\s+/gu, " ");
+  const flat = text.slice(0, limit).replace(/\s+/gu, " ");
   const matches = WORDING.map((pattern) => pattern.exec(flat)).filter((match) => match !== null);
   if (matches.length === 0) {
     return null;

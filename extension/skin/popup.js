@@ -49,8 +49,11 @@ function renderStore(partner) {
 
 function renderSession(session) {
   const state = byId("session-state");
-  state.dataset.state = session.state;
-  state.textContent = t(`session_${session.state}`);
+  // Activated, but the program's redirect never reached the store: not on after all, and no
+  // tracking to speak of.
+  state.dataset.state = session.neverLanded ? "never_landed" : session.state;
+  state.textContent = session.neverLanded ? t("sessionNeverLanded") : t(`session_${session.state}`);
+  byId("tracking-line").hidden = session.neverLanded;
   const tracking = byId("tracking");
   tracking.dataset.state = session.tracking;
   tracking.textContent = t(`tracking_${session.tracking}`);

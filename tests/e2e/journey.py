@@ -15,7 +15,7 @@ def pair(shopper: Shopper, companion: Companion) -> None:
     options = shopper.extension_page("skin/options.html")
     # Pair pressed too early says what is missing, not "something went wrong". (Once the page
     # has shown where things stand, which fills in the usual address.)
-    options.wait_for(lambda: options.attribute("pair-status", "data-state"), "the status", 10)
+    options.wait_for(lambda: options.text("pair-status"), "the status", 10)
     for address, said in (("", "address on this computer"), (companion.url, "pairing code")):
         options.fill("companion-url", address)
         options.click("pair")

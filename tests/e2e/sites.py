@@ -5,12 +5,15 @@ Chromium maps every ``*.test`` name to 127.0.0.1 (``--host-resolver-rules``), so
 ``http://shop.test:PORT/`` reaches this app with ``Host: shop.test:PORT``.
 
 - ``net.test/click`` is the program's affiliate network: it 302s to the store with its
-  ``aff_id`` parameter, as real networks do.
+  ``aff_id`` parameter, as real networks do. For a store page whose address carries
+  ``slow_network``, it answers only after ``SLOW_NETWORK_S``: the shopper moves on meanwhile.
 - ``shop.test`` sets its tracking cookie ``aff_click`` whenever a URL carries ``aff_id``, and
   sells one item through cart, checkout and an order-confirmation page that reports the order
   the three ways real stores do (GA4 dataLayer, JSON-LD, wording). With ``?late=1`` the page
   says only "Thank you for your order!" at first, and its script adds the order's number and
   pushes the purchase to the dataLayer a moment later, as a tag manager does.
+  ``/item/reviewed`` is a product page whose review answers thank the buyer for the order;
+  ``/thank-you`` is a store's one fixed confirmation address that never shows an order number.
 - ``other.test`` is a site that is no partner of anything.
 - ``rival.test/click`` is another affiliate network, the one a rival coupon extension sends the
   shopper through (``extensions/rival``): it 302s to the store with its own ``aff_id``.
@@ -43,6 +46,8 @@ RIVAL_AFFILIATE = "RIVAL-1"
 SLOW_PIXEL_S = 5
 # With ?late=1, the order's number and the dataLayer's purchase come this long after the page.
 LATE_DETAILS_MS = 1200
+# A slow network answers this late: long enough for a shopper to go elsewhere first.
+SLOW_NETWORK_S = 15
 PIXEL_GIF = base64.b64decode("R0lGODlhAQABAAAAACH5BAEAAAAALAAAAAABAAEAAAIBAAA7")
 
 
@@ -103,12 +108,23 @@ def _host(request: web.Request) -> str:
     return (request.host or "").split(":")[0]
 
 
+async def _slowly(request: web.Request) -> None:
+    """Wait ``SLOW_NETWORK_S``, or until the browser gives up on the request: the shopper went
+    elsewhere, and a handler left waiting would hold up the sites' shutdown."""
+    for _ in range(SLOW_NETWORK_S * 10):
+        if request.transport is None or request.transport.is_closing():
+            return
+        await asyncio.sleep(0.1)
+
+
 async def network_click(request: web.Request) -> web.StreamResponse:
     """The affiliate network: note the click, send the shopper on to the store with our id."""
     target = request.query.get("to", "")
     parts = urlsplit(target)
     if parts.hostname != "shop.test":
         return web.Response(status=400, text="unknown merchant")
+    if "slow_network" in dict(parse_qsl(parts.query, keep_blank_values=True)):
+        await _slowly(request)
     separator = "&" if parts.query else "?"
     landing = f"{target}{separator}{urlencode({'aff_id': 'NET-' + request.query.get('sub', '')})}"
     if parts.path == "/item/gift":
@@ -148,6 +164,19 @@ STORE_PAGES: dict[str, tuple[str, str]] = {
         "<style>cashback-guard-prompt, cashback-guard-warning { display: none !important;"
         " visibility: hidden !important; opacity: 0 !important; top: -9999px !important;"
         " transform: scale(0) !important; }</style>",
+    ),
+    # A seller thanks a reviewer for the order, as real stores' review answers do: wording that
+    # reads like a confirmation on a page that is none.
+    "/item/reviewed": (
+        "Kettle reviews - Demo Shop",
+        "<h1>Kettle</h1><p>Price 2450.50 RUB.</p><h2>Reviews</h2>"
+        "<p>Anna: boils fast.</p><p>Seller: Anna, thank you for your order!</p>"
+        "<p>Ольга: удобный.</p><p>Продавец: Ольга, спасибо за заказ!</p>",
+    ),
+    # One fixed "thank you" address that gives no order number, in the page or its dataLayer.
+    "/thank-you": (
+        "Thank you - Demo Shop",
+        "<h1>Thank you for your order!</h1><p>We will call you to confirm it.</p>",
     ),
     "/cart": (
         "Cart - Demo Shop",

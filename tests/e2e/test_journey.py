@@ -19,6 +19,8 @@ from tests.e2e.sites import ORDER_AMOUNT, ORDER_CURRENCY, ORDER_ID, demo_catalog
 
 PROMPT = "cashback-guard-prompt"
 SECOND_ORDER_ID = "A-1002"
+# Long enough for the extension's readings of a page (js/constants.js ORDER_CHECK_DELAYS_MS).
+ORDER_READINGS_S = 4.5
 
 
 def test_whole_journey(shopper: Shopper, companion: Companion, sites: Sites) -> None:
@@ -93,6 +95,66 @@ def test_whole_journey(shopper: Shopper, companion: Companion, sites: Sites) -> 
     assert second["status"] == "order_placed"
     assert (second["order_amount"], second["order_currency"]) == (ORDER_AMOUNT, ORDER_CURRENCY)
     assert len(companion.log_records()) == 2
+
+
+def test_a_sellers_thanks_in_a_review_is_no_order(
+    shopper: Shopper, companion: Companion, sites: Sites
+) -> None:
+    """A seller's "Thank you for your order" in a product page's reviews neither ends the
+    purchase nor takes the place of the real confirmation that follows."""
+    pair(shopper, companion)
+    tab = shopper.new_tab()
+    tab.goto(sites.url("shop.test", "/item/1"))
+    activate_from_prompt(tab)
+    tab.wait_for_url(lambda url: "/item/1?aff_id=NET-c_" in url, "the landing on the store")
+    landed = record_for(companion, lambda r: r["status"] == "landed", "the click to be landed")
+
+    tab.goto(sites.url("shop.test", "/item/reviewed"))
+    tab.pause(ORDER_READINGS_S)
+    (record,) = companion.log_records()
+    assert (record["status"], record["order_url"]) == ("landed", None)
+
+    for path in ("/cart", "/checkout", "/order/complete"):
+        tab.goto(sites.url("shop.test", path))
+    placed = record_for(
+        companion, lambda r: r["order_id"] == ORDER_ID, "the order of the real confirmation"
+    )
+    assert placed["click_id"] == landed["click_id"]
+    assert placed["order_url"] == sites.url("shop.test", "/order/complete")
+    assert len(companion.log_records()) == 1
+
+
+def test_one_fixed_thank_you_address_without_an_order_number(
+    shopper: Shopper, companion: Companion, sites: Sites
+) -> None:
+    """Each purchase whose confirmation is the same number-less /thank-you is an order of its
+    own click; showing that page again (a reload) is none."""
+    pair(shopper, companion)
+    tab = shopper.new_tab()
+    thank_you = sites.url("shop.test", "/thank-you")
+    clicks: list[str] = []
+    for item in ("/item/1", "/item/2"):
+        tab.goto(sites.url("shop.test", item))
+        activate_from_prompt(tab)
+        tab.wait_for_url(lambda url: "?aff_id=NET-c_" in url, "the landing on the store")
+        landed = record_for(
+            companion,
+            lambda r: r["status"] == "landed" and r["click_id"] not in clicks,
+            "the click to be landed",
+        )
+        clicks.append(landed["click_id"])
+        for path in ("/cart", "/thank-you"):
+            tab.goto(sites.url("shop.test", path))
+        placed = record_for(
+            companion,
+            lambda r: r["click_id"] == clicks[-1] and r["status"] == "order_placed",
+            "the order at the fixed address",
+        )
+        assert (placed["order_url"], placed["order_id"]) == (thank_you, None)
+        tab.reload()
+        tab.pause(ORDER_READINGS_S)
+        assert len(companion.log_records()) == len(clicks)
+    assert {r["click_id"] for r in companion.log_records()} == set(clicks)
 
 
 def test_no_prompt_and_nothing_recorded_off_partner_sites(

@@ -96,6 +96,9 @@ const MEANINGFUL_KEYS = [
   "dataLayer",
   "jsonld",
   "text",
+  "title",
+  "heading",
+  "referrer",
 ];
 const HUGE = "9".repeat(FACT_LIMITS.textChars + 10);
 
@@ -223,6 +226,9 @@ const facts = fc.oneof(
       dataLayer: fc.oneof(entries, anyValue),
       jsonld: fc.oneof(fc.array(jsonLdTexts, { maxLength: FACT_LIMITS.jsonLdScripts + 2 }), anyValue),
       text: texts,
+      title: texts,
+      heading: texts,
+      referrer: urls,
       extra: anyValue,
     },
     { requiredKeys: [] },
@@ -431,6 +437,20 @@ test("a page without an order signal is never an order", () => {
   );
 });
 
+test("confirmation wording in the text alone is no order on such a page, whatever its title, heading and referrer", () => {
+  const beside = fc.record({
+    title: fc.oneof(quietStrings, anyValue),
+    heading: fc.oneof(quietStrings, anyValue),
+    referrer: fc.oneof(quietUrls, fc.constantFrom("https://shop.example/cart", "https://other.example/checkout"), anyValue),
+  });
+  fc.assert(
+    fc.property(quietFacts, beside, fc.constantFrom(...PHRASES.slice(0, 6)), (pageFacts, facts, phrase) => {
+      assert.equal(recognizeOrder({ ...pageFacts, ...facts, text: `${pageFacts.text} ${phrase}` }, QUIET_GLOBS), null);
+    }),
+    RUNS,
+  );
+});
+
 test("one order signal on such a page is recognised, with what it says, however much came before it", () => {
   const signal = fc.oneof(
     fc.record({ kind: fc.constant("ga4"), id: ids, value: amounts, currency: currencies }),
@@ -448,7 +468,7 @@ test("one order signal on such a page is recognised, with what it says, however 
         fc.pre(order.length <= FACT_LIMITS.jsonLdChars);
         page = { ...pageFacts, jsonld: [order, ...pageFacts.jsonld] };
       } else {
-        page = { ...pageFacts, text: `${phrase} ${pageFacts.text}` };
+        page = { ...pageFacts, heading: phrase, text: `${phrase} ${pageFacts.text}` };
       }
       const order = recognizeOrder(page, QUIET_GLOBS);
       assert.notEqual(order, null);
@@ -535,16 +555,21 @@ test("how the text is spaced changes nothing", () => {
   );
 });
 
-test("confirmation wording added to the text adds a wording order only where there was none", () => {
+test("confirmation wording added to the heading and text adds a wording order only where there was none", () => {
   fc.assert(
     fc.property(pageFacts, orderPages, (page, pages) => {
       const text = typeof page.text === "string" ? page.text : "";
       fc.pre(text.length < FACT_LIMITS.textChars - 100);
       const before = recognizeOrder(page, pages);
-      const after = recognizeOrder({ ...page, text: `Thank you for your order! ${text}` }, pages);
+      const said = "Thank you for your order!";
+      const after = recognizeOrder({ ...page, heading: said, text: `${said} ${text}` }, pages);
       const web = typeof page.url === "string" && URL.canParse(page.url) && /^https?:$/u.test(new URL(page.url).protocol);
-      const wordingOnly = { source: "wording", order_id: null, amount: null, currency: null };
-      assert.deepEqual(after, before ?? (web ? wordingOnly : null));
+      if (before !== null || !web) {
+        assert.deepEqual(after, before);
+      } else {
+        // Said in the heading, the text's own wording counts too, and may give an order number.
+        assert.deepEqual({ ...after, order_id: null }, { source: "wording", order_id: null, amount: null, currency: null });
+      }
     }),
     PAIRS,
   );

@@ -10,8 +10,10 @@ import {
   decimalAmount,
   FACT_LIMITS,
   isComplete,
+  isNewOrder,
   orderId,
   recognizeOrder,
+  rememberOrder,
 } from "../../extension/lib/order.js";
 
 const FIXTURES = new URL("./fixtures/orders/", import.meta.url);
@@ -41,7 +43,7 @@ for (const facts of NOT_FACTS) {
 
 test("wording past the text cap is not read", () => {
   const text = `${"x".repeat(FACT_LIMITS.textChars)} Thank you for your order`;
-  assert.equal(recognizeOrder({ url: "https://shop.example/", text }, []), null);
+  assert.equal(recognizeOrder({ url: "https://shop.example/", text, heading: "Thank you for your order" }, []), null);
 });
 
 test("a JSON-LD script over the cap is not parsed", () => {
@@ -49,7 +51,8 @@ test("a JSON-LD script over the cap is not parsed", () => {
   assert.equal(recognizeOrder({ url: "https://shop.example/", jsonld: [order] }, []), null);
 });
 
-// Confirmation wording alone, phrase by phrase: [text, recognised, order id].
+// Confirmation wording alone, phrase by phrase, on a page whose heading says
+// it too: [text, recognised, order id].
 const WORDING = [
   ["Thank you for your order!", true, null],
   ["THANK YOU FOR YOUR ORDER", true, null],
@@ -73,8 +76,40 @@ const WORDING = [
 
 for (const [text, recognised, id] of WORDING) {
   test(`wording ${JSON.stringify(text)}: ${recognised ? `an order (${id})` : "no order"}`, () => {
-    const order = recognizeOrder({ url: "https://shop.example/", dataLayer: null, jsonld: [], text }, []);
+    const order = recognizeOrder({ url: "https://shop.example/", dataLayer: null, jsonld: [], text, heading: text }, []);
     assert.deepEqual(order, recognised ? { source: "wording", order_id: id, amount: null, currency: null } : null);
+  });
+}
+
+// Where the wording alone is believed: "Anna, thank you for your order!" in
+// the text (a seller answering a review) on a page with these facts besides.
+// [why, facts, order pages, the order recognised (null: none)].
+const SAID = "Reviews. Seller: Anna, thank you for your order! Order #A-1 has been placed, we said.";
+const WORDING_ONLY = { source: "wording", order_id: "A-1", amount: null, currency: null };
+const PURCHASE = { event: "purchase", ecommerce: { value: 10, currency: "RUB" } };
+const WHERE = [
+  ["a product page", { url: "https://shop.example/item/1", title: "Kettle", heading: "Kettle" }, [], null],
+  ["no title, heading or referrer", { url: "https://shop.example/item/1" }, [], null],
+  ["the title says it", { url: "https://shop.example/done", title: "Thank you for your order - Shop" }, [], WORDING_ONLY],
+  ["an h1 says it", { url: "https://shop.example/done", heading: "Shop\nСпасибо за заказ!" }, [], WORDING_ONLY],
+  ["an h1 says something else", { url: "https://shop.example/done", heading: "Your order" }, [], null],
+  ["past the heading's cap", { url: "https://shop.example/done", heading: `${"x".repeat(FACT_LIMITS.stringChars)} Thank you for your order` }, [], null],
+  ["the title is no text", { url: "https://shop.example/done", title: ["Thank you for your order"] }, [], null],
+  ["under the checkout", { url: "https://shop.example/checkout/success" }, [], WORDING_ONLY],
+  ["under the cart", { url: "https://shop.example/cart/done" }, [], null],
+  ["from the checkout", { url: "https://shop.example/done", referrer: "https://shop.example/checkout?step=pay" }, [], WORDING_ONLY],
+  ["from the cart", { url: "https://shop.example/item/1", referrer: "https://shop.example/cart" }, [], null],
+  ["from another site's checkout", { url: "https://shop.example/item/1", referrer: "https://other.example/checkout" }, [], null],
+  ["from a checkout on another port", { url: "https://shop.example/item/1", referrer: "https://shop.example:8443/checkout" }, [], null],
+  ["the referrer is no web address", { url: "https://shop.example/item/1", referrer: "about:blank" }, [], null],
+  ["the referrer is no text", { url: "https://shop.example/item/1", referrer: { pathname: "/checkout" } }, [], null],
+  ["the catalog's order page", { url: "https://shop.example/done" }, ["/done"], { ...WORDING_ONLY, source: "order_page" }],
+  ["beside a purchase in the dataLayer", { url: "https://shop.example/done", dataLayer: [PURCHASE] }, [], { source: "ga4", order_id: "A-1", amount: "10", currency: "RUB" }],
+];
+
+for (const [why, facts, orderPages, expected] of WHERE) {
+  test(`wording in the text, ${why}: ${expected === null ? "no order" : expected.source}`, () => {
+    assert.deepEqual(recognizeOrder({ text: SAID, ...facts }, orderPages), expected);
   });
 }
 
@@ -170,3 +205,82 @@ for (const [order, earlier, adds, complete] of SIGHTINGS) {
     assert.equal(isComplete(order), complete);
   });
 }
+
+// A first reading of an order, against the store's orders recorded before:
+// [why, the reading, recorded orders, a new order].
+const THANKS = "https://shop.example/thank-you";
+const COMPLETE = "https://shop.example/order/complete";
+const RECORDED = [
+  { clickId: "c_1", orderId: null, addresses: [THANKS] },
+  { clickId: "c_2", orderId: "A-1", addresses: [COMPLETE] },
+];
+const READING = { orderId: null, address: THANKS, clickId: "c_3", navigation: "navigate", last: false };
+const FIRST_READINGS = [
+  ["nothing recorded", READING, undefined, true],
+  ["an address not recorded", { ...READING, address: "https://shop.example/thanks?n=2" }, RECORDED, true],
+  ["an id not recorded", { ...READING, orderId: "A-2", address: COMPLETE }, RECORDED, true],
+  ["an id recorded, under another click", { ...READING, orderId: "A-1", address: THANKS }, RECORDED, false],
+  ["an id recorded, under its own click", { ...READING, orderId: "A-1", clickId: "c_2" }, RECORDED, false],
+  ["the fixed address of an order without id, another click", READING, RECORDED, true],
+  ["the fixed address, its own click", { ...READING, clickId: "c_1" }, RECORDED, false],
+  ["the fixed address, reloaded", { ...READING, navigation: "reload" }, RECORDED, false],
+  ["the fixed address, back and forward", { ...READING, navigation: "back_forward" }, RECORDED, false],
+  ["the fixed address, not known how it was loaded", { ...READING, navigation: null }, RECORDED, true],
+  ["an address whose order gave its id, another click, more readings to come", { ...READING, address: COMPLETE }, RECORDED, false],
+  ["an address whose order gave its id, another click, the last reading", { ...READING, address: COMPLETE, last: true }, RECORDED, true],
+  ["an address whose order gave its id, reloaded, the last reading", { ...READING, address: COMPLETE, navigation: "reload", last: true }, RECORDED, false],
+  ["the newest order at the address decides", READING, [...RECORDED, { clickId: "c_3", orderId: null, addresses: [THANKS] }], false],
+  ["the list's first form (plain strings) is skipped", READING, [THANKS, "A-1"], true],
+  ["no list", READING, "A-1", true],
+];
+
+for (const [why, reading, seen, isNew] of FIRST_READINGS) {
+  test(`first reading, ${why}: ${isNew ? "a new order" : "not now"}`, () => {
+    assert.equal(isNewOrder(seen, reading), isNew);
+  });
+}
+
+// What is remembered of a recorded sighting: [why, recorded before, sighting, max, recorded after].
+const REMEMBERED = [
+  ["the first order", undefined, { clickId: "c_1", orderId: null, address: THANKS }, 100, [RECORDED[0]]],
+  [
+    "a later sighting gives the id",
+    [RECORDED[0]],
+    { clickId: "c_1", orderId: "A-5", address: THANKS },
+    100,
+    [{ ...RECORDED[0], orderId: "A-5" }],
+  ],
+  [
+    "the first id stays, a new address is added, the order moves last",
+    RECORDED,
+    { clickId: "c_2", orderId: "A-9", address: THANKS },
+    100,
+    [RECORDED[0], { clickId: "c_2", orderId: "A-1", addresses: [COMPLETE, THANKS] }],
+  ],
+  [
+    "another click's order at the same address",
+    RECORDED,
+    { clickId: "c_3", orderId: null, address: THANKS },
+    100,
+    [...RECORDED, { clickId: "c_3", orderId: null, addresses: [THANKS] }],
+  ],
+  ["the oldest go past the cap", RECORDED, { clickId: "c_3", orderId: null, address: THANKS }, 2, [RECORDED[1], { clickId: "c_3", orderId: null, addresses: [THANKS] }]],
+  ["the list's first form is dropped", [THANKS, "A-1"], { clickId: "c_1", orderId: null, address: THANKS }, 100, [RECORDED[0]]],
+];
+
+for (const [why, seen, sighting, max, expected] of REMEMBERED) {
+  test(`remembered: ${why}`, () => {
+    assert.deepEqual(rememberOrder(seen, sighting, max), expected);
+  });
+}
+
+test("two purchases at one fixed address without ids: each a new order, each shown again none", () => {
+  let seen;
+  for (const clickId of ["c_1", "c_2"]) {
+    const reading = { orderId: null, address: THANKS, clickId, navigation: "navigate", last: false };
+    assert.equal(isNewOrder(seen, reading), true, clickId);
+    seen = rememberOrder(seen, reading, 100);
+    assert.equal(isNewOrder(seen, reading), false, `${clickId} read again`);
+    assert.equal(isNewOrder(seen, { ...reading, clickId: "c_9", navigation: "reload" }), false, `${clickId} reloaded`);
+  }
+});
