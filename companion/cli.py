@@ -27,7 +27,7 @@ from companion.catalog.validate import CatalogError, parse_catalog
 from companion.clock import local_text, now, parse
 from companion.config import DEFAULT_PORT, data_dir, db_path
 from companion.dashboard.session import new_login
-from companion.diagnostics.doctor import doctor_report, probe, running_port, whose
+from companion.diagnostics.doctor import doctor_report, probe, running_port, standing, whose
 from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
 from companion.ledger.claim import claim_evidence, claim_text
 from companion.ledger.limits import plausible
@@ -373,16 +373,20 @@ def cmd_claim(args: argparse.Namespace, home: Path) -> None:
 
 def cmd_open(args: argparse.Namespace, home: Path) -> None:
     port = args.port if args.port is not None else running_port(home)
+    who, running = standing(port, token=load_or_create(home).value)
+    if who == "stranger":
+        # A login link works wherever it is opened: never one for a port that cannot prove it
+        # is this data directory's companion.
+        raise CliError(f"no login link made: the companion is {running}")
     url = f"http://127.0.0.1:{port}/login?token={new_login(_open(home), now())}"
-    running = probe(port, token=load_or_create(home).value)
     if args.print:
         print(url)
-        if not running.startswith("running"):
+        if who == "absent":
             # The link is printed all the same (to open once it runs), with why it will not
             # work yet, on stderr so that a script reading the link gets the link alone.
             print(f"note: the companion is {running}", file=sys.stderr)
         return
-    if not running.startswith("running"):
+    if who != "ours":
         raise CliError(running)
     if webbrowser.open(url):
         print("Opening the dashboard in your browser (the link works once, for 5 minutes).")

@@ -121,6 +121,7 @@ def _serving_port(home: Path) -> int | None:
     port = written_port(home)
     if port is None or not 0 < port < 65536:
         return None
-    # Another data directory's companion there refuses this one's token. Read only here: after
-    # a clean stop there is no port file, and the start does not ask the keyring twice.
+    # Only this data directory's companion proves it holds its token (another one's, or any
+    # other program there, cannot). Read only here: after a clean stop there is no port file,
+    # and the start does not ask the keyring twice.
     return port if whose(port, load_or_create(home).value) == "ours" else None

@@ -66,22 +66,34 @@ def whose(port: int, token: str, timeout: float = 1.0) -> Whose:
     return "ours" if hmac.compare_digest(given, proof(token, challenge)) else "other"
 
 
-def probe(port: int, timeout: float = 1.0, token: str | None = None) -> str:
-    """Whether a companion answers on ``port``, in words; with ``token``, whether it is this
-    data directory's."""
+# Who answers on a port: this data directory's companion, nobody, or someone else (another data
+# directory's companion, or a program that says it is one but cannot prove it).
+Standing = Literal["ours", "absent", "stranger"]
+
+
+def standing(port: int, token: str | None = None, timeout: float = 1.0) -> tuple[Standing, str]:
+    """Who answers on ``port``, and that in words; without ``token``, any companion's health
+    answer counts as ours (the service manager's check)."""
     try:
         health = _ask("/api/v1/health", port, timeout)
     except (OSError, ValueError, http.client.HTTPException):
         health = None
     if not isinstance(health, dict) or health.get("status") != "ok":
-        return f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`"
-    if token is not None and whose(port, token, timeout) == "other":
-        # Another data directory's companion, or a program that only says it is one.
         return (
+            "absent",
+            f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`",
+        )
+    if token is not None and whose(port, token, timeout) != "ours":
+        return "stranger", (
             f"not running: 127.0.0.1:{port} answers, but not as this data directory's"
             " companion; start this one with `cashback-companion serve --port N`"
         )
-    return f"running on 127.0.0.1:{port} (version {health.get('version')})"
+    return "ours", f"running on 127.0.0.1:{port} (version {health.get('version')})"
+
+
+def probe(port: int, timeout: float = 1.0, token: str | None = None) -> str:
+    """:func:`standing` in words alone."""
+    return standing(port, token, timeout)[1]
 
 
 def permissions(home: Path) -> str:

@@ -93,7 +93,7 @@ async def create(
     try:
         click = await state.db(create_click, state.index, body.url, body.program)
     except ClickError as exc:
-        raise ApiError(422, "invalid", exc.message, exc.field) from exc
+        raise ApiError(422, exc.code, exc.message, exc.field) from exc
     return m.ClickCreated(
         click_id=click.click_id,
         redirect_url=f"http://127.0.0.1:{state.port}/go/{click.click_id}",

@@ -37,13 +37,23 @@ COLUMNS = [
 # from a store's page must not become one (=HYPERLINK(...) sending the sheet's cells away). Some
 # take the full-width forms too, and some skip leading blanks before they look.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-_BLANKS = " \t\r\n\u00a0\u3000"
+# Blanks with no width, which str.strip does not count as space.
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _unblanked(text: str) -> str:
+    """``text`` without leading blanks of any kind (spaces of every width, zero-width marks)."""
+    while True:
+        shorter = text.lstrip().lstrip(_ZERO_WIDTH)
+        if shorter == text:
+            return text
+        text = shorter
 
 
 def cell(value: object) -> object:
     """A value as a spreadsheet must see it: text that would start a formula, quoted."""
     if isinstance(value, str) and (
-        value.startswith(_FORMULA_STARTS) or value.lstrip(_BLANKS).startswith(_FORMULA_STARTS)
+        value.startswith(_FORMULA_STARTS) or _unblanked(value).startswith(_FORMULA_STARTS)
     ):
         return "'" + value
     return value

@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from itertools import islice
 from typing import NamedTuple, TypeVar, cast
 
@@ -28,9 +28,9 @@ from companion.ledger import rules
 from companion.ledger.orders import Ledger, offer_of, order_facts
 
 _ZERO = timedelta(0)
-# How many changes the database keeps (migration 7 prunes older ones): a book further behind
-# than that is made anew.
-CHANGES_KEPT = 10_000
+# Digits enough for any sum of the ledger's amounts (at most 13 before the point and 20 after,
+# companion/ledger/limits.py) over millions of orders.
+_EXACT = Context(prec=64)
 # Orders read in one statement when only some are wanted (SQLite's limit on parameters is 32,766).
 _CHUNK = 500
 # Orders worked out at a time (see Book.update).
@@ -262,6 +262,14 @@ class Book:
         """Work out again ``orders`` (every order for ``None``), as the database has them now:
         an order no longer there is taken out. The other orders of a capped month one of them
         was or is in get their new share of its cap."""
+        # Exact, whatever the amounts: the default 28 digits would round a sum of a trillion
+        # with twenty decimals, and then taking a part out would not leave the others' sum.
+        with localcontext(_EXACT):
+            self._update(conn, ledger, orders)
+
+    def _update(
+        self, conn: sqlite3.Connection, ledger: Ledger, orders: Collection[int] | None
+    ) -> None:
         moved: set[CapMonth] = set()
         for order in list(self.parts) if orders is None else orders:
             old = self._take(order)
@@ -446,19 +454,18 @@ class TotalsCache:
         if self._book is None or self._totals is None or key != self._key or last < self._seen:
             self._rebuild(conn, ledger, last, key)
         elif last != self._seen:
-            (oldest,) = conn.execute("SELECT min(seq) FROM ledger_changes").fetchone()
-            if oldest is None or oldest > self._seen + 1:
-                # Pruned past what this book saw: what changed in between is not known.
+            # One statement, so that a prune by another process cannot fall between reading
+            # what is listed and reading whether it still reaches back to this book's last.
+            listed = conn.execute(
+                "SELECT seq, order_row FROM ledger_changes WHERE seq > ? AND seq <= ? ORDER BY seq",
+                (self._seen, last),
+            ).fetchall()
+            if not listed or listed[0][0] != self._seen + 1:
+                # Pruned past what this book saw (migration 7 keeps the last 10,000 changes):
+                # what changed in between is not known.
                 self._rebuild(conn, ledger, last, key)
             else:
-                changed = [
-                    order
-                    for (order,) in conn.execute(
-                        "SELECT DISTINCT order_row FROM ledger_changes WHERE seq > ? AND seq <= ?",
-                        (self._seen, last),
-                    )
-                ]
-                self._book.update(conn, ledger, changed)
+                self._book.update(conn, ledger, {order for _, order in listed})
                 self._seen = last
                 self._totals = self._book.totals()
         assert self._totals is not None

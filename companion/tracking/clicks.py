@@ -26,7 +26,13 @@ CLICK_ID_PREFIX = "c_"
 
 
 class ClickError(InputError):
-    """A click that cannot be made."""
+    """A click that cannot be made; ``code`` says why, for the API's answer: ``invalid`` (no
+    URL a browser would open), ``not_partner`` or ``no_offer`` (the catalog has no such store,
+    or no such offer for it: the extension's copy of the catalog was behind)."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message, field)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -57,14 +63,16 @@ def create_click(
         raise ClickError(str(exc), "url") from exc
     match = index.match_host(target.host)
     if match is None:
-        raise ClickError(f"{target.host} is not a partner store of any program", "url")
+        raise ClickError(
+            f"{target.host} is not a partner store of any program", "url", "not_partner"
+        )
     if program is None:
         chosen = match.offers[0]
     else:
         found = [view for view in match.offers if view.program == program]
         if not found:
             raise ClickError(
-                f"{match.partner.name} has no offer from program {program!r}", "program"
+                f"{match.partner.name} has no offer from program {program!r}", "program", "no_offer"
             )
         chosen = found[0]
     click = NewClick(new_click_id(), now_iso(), match.partner.id, chosen.program)

@@ -187,7 +187,7 @@ export async function createClick(url, program) {
   } catch (error) {
     // The store or the offer left the companion's catalog since the store list was last
     // fetched (up to ten minutes): trying again cannot help, fetching the list again can.
-    if (error instanceof CompanionError && error.httpStatus === 422) {
+    if (error instanceof CompanionError && ["not_partner", "no_offer"].includes(error.code)) {
       throw new CompanionError(COMPANION_STATE.ERROR, "not_in_catalog", error.message, 422);
     }
     throw error;
@@ -274,7 +274,7 @@ async function deliverOutbox() {
       });
       failures = 0;
     } catch (error) {
-      if (error instanceof CompanionError && error.httpStatus === 422) {
+      if (error instanceof CompanionError && ["not_partner", "no_offer"].includes(error.code)) {
         await storage.update("local", LOCAL.OUTBOX, (saved) => applyRefusal(asOutbox(saved), ids));
         continue;
       }

@@ -29,18 +29,21 @@ class Impostor:
     """An HTTP listener on 127.0.0.1 that answers ``/api/v1/health`` as a companion would, and
     anything else with a made-up proof; ``heard`` holds each request's line and headers."""
 
-    def __init__(self) -> None:
+    def __init__(self, proves: bool = True) -> None:
         heard: list[str] = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 heard.append(f"{self.requestline}\n{self.headers}")
+                status = 200
                 if self.path.startswith("/api/v1/health"):
-                    body = {"status": "ok", "version": "0.1.0", "api": 1}
-                else:
+                    body: dict[str, object] = {"status": "ok", "version": "0.1.0", "api": 1}
+                elif proves:
                     body = {"proof": "0" * 64, "partner": None}
+                else:  # knows no such address, as a companion from before /identify would not
+                    status, body = 404, {"error": {"code": "not_found"}}
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -63,9 +66,9 @@ class Impostor:
         self.server.server_close()
 
 
-@pytest.fixture
-def impostor() -> Iterator[Impostor]:
-    with Impostor() as listening:
+@pytest.fixture(params=[True, False], ids=["wrong proof", "no identify"])
+def impostor(request: pytest.FixtureRequest) -> Iterator[Impostor]:
+    with Impostor(proves=request.param) as listening:
         yield listening
 
 
@@ -94,10 +97,15 @@ def test_a_listener_on_the_written_port_never_gets_the_token(
     assert "no companion is running for" in paired.stderr
     said = json.loads(run(stopped, "doctor", "--json").stdout)["companion"]
     assert said.startswith(f"not running: 127.0.0.1:{impostor.port} answers, but not as")
+    # No login link for it: the link works wherever it is opened.
+    opened = run(stopped, "open", "--print")
+    assert opened.returncode != 0
+    assert "/login?token=" not in opened.stdout + opened.stderr
+    assert "no login link made" in opened.stderr
     stopped.start()  # not refused as "already running"
     stopped.stop()
 
-    assert len(impostor.heard) >= 3  # it was asked each time
+    assert len(impostor.heard) >= 4  # it was asked each time
     assert not [request for request in impostor.heard if token in request]
     assert not [request for request in impostor.heard if "Authorization" in request]
 

@@ -126,7 +126,6 @@ async def test_identify_proves_the_token_without_sending_it(
     text = await response.text()
     assert state.token.value not in text
     assert (await response.json())["proof"] == proof(state.token.value, challenge)
-    assert proof("another data directory's token", challenge) != proof(state.token.value, challenge)
     # Only a challenge: nothing of the caller's choosing beyond 64 hex digits gets a MAC.
     for bad in ("", "zz" * 16, "ab" * 8, "ab" * 33, challenge.upper()):
         refused = await client.get("/api/v1/identify", params={"challenge": bad})

@@ -68,23 +68,28 @@ async def test_chosen_program(client: TestClient, auth: dict[str, str]) -> None:
     )
     assert response.status == 422
     assert (await response.json())["error"]["field"] == "program"
+    assert (await response.json())["error"]["code"] == "no_offer"
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "code"),
     [
-        "https://evil.example/",  # not a partner
-        "https://shop.example.evil.example/",
-        "javascript:alert(1)",
-        "https://seller.shop.example/",  # excluded
-        "https://127.0.0.1/",
-        "http://evil.example\\@shop.example/",
+        ("https://evil.example/", "not_partner"),
+        ("https://shop.example.evil.example/", "not_partner"),
+        ("javascript:alert(1)", "invalid"),
+        ("https://seller.shop.example/", "not_partner"),  # excluded
+        ("https://127.0.0.1/", "not_partner"),
+        ("http://evil.example\\@shop.example/", "not_partner"),
     ],
 )
-async def test_no_click_for_other_sites(client: TestClient, auth: dict[str, str], url: str) -> None:
+async def test_no_click_for_other_sites(
+    client: TestClient, auth: dict[str, str], url: str, code: str
+) -> None:
     response = await client.post("/api/v1/clicks", json={"url": url}, headers=auth)
     assert response.status == 422
     assert (await response.json())["error"]["field"] == "url"
+    # The extension tells a store its copy of the catalog still lists from a bad address.
+    assert (await response.json())["error"]["code"] == code
 
 
 @pytest.mark.parametrize(

@@ -387,6 +387,8 @@ def test_open_says_when_the_companion_is_not_running(capsys: pytest.CaptureFixtu
         ("\u00a0+1", "'\u00a0+1"),
         ("\uff1dSUM(A1)", "'\uff1dSUM(A1)"),  # the full-width equals sign
         ("\n@x", "'\n@x"),
+        ("\u2003\u200b=1", "'\u2003\u200b=1"),  # an em space, a zero-width space
+        ("\ufeff-1", "'\ufeff-1"),
         ("S-50001", "S-50001"),  # an order id with a hyphen inside is left alone
         ("  A-1", "  A-1"),
         ("", ""),

@@ -366,9 +366,40 @@ def test_a_cache_further_behind_than_the_changes_kept_starts_anew(
     ledger = Ledger(index, NOW)
     cache = TotalsCache()
     first = cache.totals(conn, ledger)
-    # A bulk write that outran the list of changes: the changes it listed are pruned.
+    # Writes that outran the list of changes (migration 7 keeps the last 10,000): the first
+    # change after the cache's last visit, the only one of its order, is gone from it.
     with transaction(conn):
-        conn.execute("UPDATE orders SET declined_on = '2026-03-01'")
-        conn.execute("DELETE FROM ledger_changes")
+        conn.execute(
+            "UPDATE orders SET declined_on = '2026-03-01' WHERE id = (SELECT min(id) FROM orders)"
+        )
+        for day in range(1, 401):
+            conn.execute(
+                "UPDATE orders SET declined_on = ? WHERE id > (SELECT min(id) FROM orders)",
+                (f"2026-03-{day % 9 + 1:02d}",),
+            )
+    (kept, oldest, last) = conn.execute(
+        "SELECT count(*), min(seq), max(seq) FROM ledger_changes"
+    ).fetchone()
+    assert kept == 10_000
+    assert last - oldest == 9_999
     second = cache.totals(conn, ledger)
     assert plain(second) == plain(ledger_totals(conn, ledger)) != plain(first)
+
+
+def test_kept_sums_stay_exact_for_the_largest_and_smallest_amounts(
+    conn: sqlite3.Connection,
+) -> None:
+    """Amounts of 13 digits and 20 decimals: a sum past Decimal's default 28 digits would be
+    rounded, and taking the large one out again would not give the small one back."""
+    index = use_catalog(conn, zoned_catalog())
+    ledger = Ledger(index, NOW)
+    seed_purchases(conn, index, 40, start=datetime(2026, 2, 1, tzinfo=UTC))
+    waiting = [r for r in iter_records(conn, ledger, LogFilter()) if r["ledger_state"] == "overdue"]
+    large, small = waiting[0], waiting[1]
+    day = NOW.date()
+    mark(conn, ledger, large["id"], "confirm", day, Decimal("999999999999.12345678901234567891"))
+    mark(conn, ledger, small["id"], "confirm", day, Decimal("1E-20"))
+    cache = TotalsCache()
+    cache.totals(conn, ledger)
+    mark(conn, ledger, large["id"], "confirm", day, Decimal(0))
+    assert plain(cache.totals(conn, ledger)) == plain(ledger_totals(conn, ledger))
