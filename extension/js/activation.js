@@ -135,10 +135,11 @@ async function giveUp(tabId, how) {
   if (waiting === null) {
     return;
   }
-  if (typeof waiting.landingUrl === "string") {
-    // A page of the store had loaded, waiting only for its request events:
-    // the click landed before the shopper moved on.
-    await landWaiting(tabId, waiting.clickId);
+  // A page of the store had come (committed), loaded or not: the store saw the
+  // click, with whatever it set on that answer, before the shopper moved on.
+  const store = typeof waiting.committedUrl === "string" ? await partners.match(waiting.committedUrl) : null;
+  if (store?.id === waiting.partnerId) {
+    await land(tabId, waiting.clickId, waiting.committedUrl, store.partner);
     return;
   }
   let chain;
@@ -273,6 +274,12 @@ async function land(tabId, clickId, landingUrl, partner) {
   if (chain?.clickId !== clickId) {
     return;
   }
+  // The chain ends at the landing page. A request made after it (where the shopper went
+  // next, when they left a store page still loading) is none of the click's record.
+  const last = chain.hops.lastIndexOf(recordableUrl(landingUrl));
+  if (last >= 0) {
+    chain.hops = chain.hops.slice(0, last + 1);
+  }
   const hints = partner.tracking ?? {};
   const storeHops = [];
   for (const hop of chain.hops) {
@@ -300,7 +307,8 @@ async function land(tabId, clickId, landingUrl, partner) {
     cookieDigests: await cookies.digestsOf(await jar, hints.cookies),
   });
   for (const listener of landedListeners) {
-    await listener(tabId, landingUrl);
+    // The tab may be gone (a landing found as it closed): the landing stands regardless.
+    await Promise.resolve(listener(tabId, landingUrl)).catch((error) => console.error("Cashback Guard:", error));
   }
 }
 

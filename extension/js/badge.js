@@ -9,6 +9,7 @@
 import { webext } from "./webext.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
+import * as storage from "./storage.js";
 import * as activation from "./activation.js";
 import * as incognito from "./incognito.js";
 import { ACTIVATION_TIMEOUT_MS, BADGE, LOCAL, SESSION } from "./constants.js";
@@ -80,27 +81,31 @@ function onStorageChanged(changes, areaName) {
   if (relevant) {
     void refreshAll();
   }
-  if (areaName === "session") {
-    const chains = keys.filter((key) => key.startsWith(SESSION.ACTIVATION_PREFIX));
-    redrawWhenGivenUp(chains.map((key) => changes[key].newValue?.startedAt));
+  if (areaName === "session" && keys.some((key) => key.startsWith(SESSION.ACTIVATION_PREFIX))) {
+    void redrawWhenGivenUp();
   }
 }
 
 // A redirect chain that never reaches the store is given up after
 // ACTIVATION_TIMEOUT_MS, where it is read: no event says so. The badges are
 // redrawn then, or a tab left on the store would say "checking" all day. An
-// alarm, since the worker may be asleep by then; one name, so the newest
-// chain's replaces an older one's.
-function redrawWhenGivenUp(startedAts) {
-  const started = Math.max(...startedAts.filter(Number.isFinite));
-  if (started > Date.now() - ACTIVATION_TIMEOUT_MS) {
-    void webext.alarms.create(REDRAW_ALARM, { when: started + ACTIVATION_TIMEOUT_MS + REDRAW_LATE_MS });
+// alarm, since the worker may be asleep by then, set for the first chain
+// still running to run out, and set again for the next when it goes off.
+async function redrawWhenGivenUp() {
+  const chains = await storage.entries("session", SESSION.ACTIVATION_PREFIX);
+  const now = Date.now();
+  const ends = chains
+    .map(([, chain]) => chain?.startedAt + ACTIVATION_TIMEOUT_MS)
+    .filter((end) => Number.isFinite(end) && end > now);
+  if (ends.length > 0) {
+    await webext.alarms.create(REDRAW_ALARM, { when: Math.min(...ends) + REDRAW_LATE_MS });
   }
 }
 
 function onAlarm(alarm) {
   if (alarm.name === REDRAW_ALARM) {
     void refreshAll();
+    void redrawWhenGivenUp();
   }
 }
 

@@ -61,14 +61,15 @@ function messageFor(state, code) {
 
 /** {state, code, message} of any error, for a page to show. */
 export function describeError(error) {
-  if (!(error instanceof CompanionError) && Object.hasOwn(MESSAGE_BY_CODE, error?.code ?? "")) {
-    return { state: COMPANION_STATE.ERROR, code: error.code, message: messageFor(COMPANION_STATE.ERROR, error.code) };
+  if (error instanceof CompanionError) {
+    return { state: error.state, code: error.code, message: messageFor(error.state, error.code) };
   }
-  if (!(error instanceof CompanionError)) {
+  // The worker's own refusals with words of their own (js/fixes.js); anything else is a bug.
+  const code = typeof error?.code === "string" && Object.hasOwn(MESSAGE_BY_CODE, error.code) ? error.code : "internal";
+  if (code === "internal") {
     console.error("Cashback Guard:", error);
-    return { state: COMPANION_STATE.ERROR, code: "internal", message: messageFor(COMPANION_STATE.ERROR) };
   }
-  return { state: error.state, code: error.code, message: messageFor(error.state, error.code) };
+  return { state: COMPANION_STATE.ERROR, code, message: messageFor(COMPANION_STATE.ERROR, code) };
 }
 
 async function settings() {

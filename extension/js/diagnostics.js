@@ -20,7 +20,6 @@ import { classifyPath, isOrderPage } from "../lib/pages.js";
 import { changedCookies } from "../lib/rivals.js";
 import { possibleActions } from "../lib/actions.js";
 import { cookiesPresent } from "../lib/tracking.js";
-import { neverLanded } from "../lib/redirect.js";
 
 const key = (tabId) => `${SESSION.CHECKS_PREFIX}${tabId}`;
 // The companion writes the sentences in these languages; others read English.
@@ -138,8 +137,10 @@ export async function run(store, tabId) {
   // A private tab has no session of its own, and must not borrow the normal one's.
   const stored = tab?.incognito ? null : await session.stored(store.id);
   const onStore = typeof tab?.url === "string" && (await partners.match(tab.url))?.id === store.id;
-  // After its order, a page of the store other than the confirmation is about another purchase.
-  const current = onStore ? session.forPage(stored, tab.url, store) : stored;
+  // After its order, a page of the store other than the confirmation is about another purchase;
+  // a click that never reached the store is none (the companion is told of no click, as the
+  // prompt and the popup say).
+  const current = session.activeFor(stored, onStore ? tab.url : null, store);
   const facts = await gather(store, tab, current);
   const result = possibleActions(await companion.runChecks(facts, current?.clickId ?? null, lang()), {
     disableExtensions: canDisableExtensions,
@@ -190,8 +191,7 @@ async function withoutCompanion(store, tabId, error) {
   const kind = pageKind(tab.url, store);
   // As the companion would see it: a session too old to count is none, and so is a click whose
   // redirect never reached the store (the companion's never_landed): cashback is not on.
-  const current = session.forPage(await session.current(store.id), tab.url, store);
-  const activated = current !== null && !neverLanded(current, Date.now());
+  const activated = session.activeFor(await session.current(store.id), tab.url, store) !== null;
   if ((kind !== "cart" && kind !== "checkout") || activated || (await session.affiliateBefore(store.id))) {
     return null;
   }

@@ -11,7 +11,6 @@ import * as storage from "./storage.js";
 import * as partners from "./partners.js";
 import * as session from "./session.js";
 import { LOCAL, SESSION } from "./constants.js";
-import { neverLanded } from "../lib/redirect.js";
 
 /** Whether the shopper chose never to be asked on this store. */
 export function isNeverAsked(partnerId) {
@@ -27,9 +26,7 @@ export async function shouldAsk(store, url) {
   ]);
   // A click whose redirect never reached the store counts for nothing: the
   // shopper is asked again rather than left a day without a prompt.
-  return (
-    !never && !dismissed && (session.forPage(current, url, store) === null || neverLanded(current, Date.now()))
-  );
+  return !never && !dismissed && session.activeFor(current, url, store) === null;
 }
 
 /** What the prompt on `url` shows: {show: false}, or the store and its offers. */

@@ -70,6 +70,17 @@ export function forPage(current, url, store) {
 }
 
 /**
+ * The session that counts on the store's page `url` (null: not on the store):
+ * forPage's, and none when its click never reached the store
+ * (lib/redirect.js neverLanded), which the store never saw: the prompt asks
+ * again, and the checks, with the companion or without, go as for no click.
+ */
+export function activeFor(current, url, store, now = Date.now()) {
+  const onPage = url === null ? current : forPage(current, url, store);
+  return onPage !== null && neverLanded(onPage, now) ? null : onPage;
+}
+
+/**
  * What the popup shows of the store's session. `neverLanded`: its click's
  * redirect never reached the store, so cashback is not on (lib/redirect.js).
  */

@@ -135,8 +135,9 @@ const SHOWN_AGAIN = Object.freeze(["reload", "back_forward"]);
  * shows every order there. It is the same order under the click that recorded
  * it there, or when the page was reloaded or reached by back and forward.
  * Under another click it is a new order, unless the order recorded there gave
- * its id: then it may be that old page again with its id still to come, so
- * only the last reading, still without an id, makes it a new order.
+ * its id, or was recorded before orders kept their click: then it may be that
+ * old page again with its id still to come, so only the last reading, still
+ * without an id, makes it a new order.
  */
 export function isNewOrder(seen, { orderId, address, clickId, navigation, last }) {
   const orders = recordedOrders(seen);
@@ -150,7 +151,7 @@ export function isNewOrder(seen, { orderId, address, clickId, navigation, last }
   if (earlier.clickId === clickId || SHOWN_AGAIN.includes(navigation)) {
     return false;
   }
-  return earlier.orderId === null || last;
+  return (earlier.orderId === null && earlier.clickId !== null) || last;
 }
 
 /**
@@ -170,10 +171,21 @@ export function rememberOrder(seen, { orderId, address, clickId }, max) {
   return [...orders.filter((other) => other !== earlier), order].slice(-max);
 }
 
-// The list as rememberOrder writes it; the plain strings of the list's
-// first form (ids and addresses, with no click) are skipped.
+// The list as rememberOrder writes it. Its first form, written by the
+// version before, held plain strings, an order's id or the address it was
+// read at, with no click: each is read as an order of no known click, so an
+// order recorded then is still known after the update.
 function recordedOrders(seen) {
-  return Array.isArray(seen) ? seen.filter((order) => Array.isArray(order?.addresses)) : [];
+  if (!Array.isArray(seen)) {
+    return [];
+  }
+  return seen.flatMap((order) => {
+    if (typeof order === "string") {
+      const address = /^https?:\/\//.test(order);
+      return [{ clickId: null, orderId: address ? null : order, addresses: address ? [order] : [] }];
+    }
+    return Array.isArray(order?.addresses) ? [order] : [];
+  });
 }
 
 // GA4 through Google Tag Manager: {event: "purchase", ecommerce: {...}};

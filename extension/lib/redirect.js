@@ -6,9 +6,11 @@ import { ACTIVATION_TIMEOUT_MS, SESSION_STATE } from "../js/constants.js";
 
 // What the browser tells webNavigation.onCommitted about a navigation the
 // shopper made themselves: the address bar (typed, generated, keyword...), a
-// bookmark, Reload, Back or Forward. Chromium and Firefox both give these
-// (Firefox has no keyword_generated).
-const SHOPPERS_OWN_TYPES = new Set(["typed", "auto_bookmark", "generated", "keyword", "keyword_generated", "reload"]);
+// bookmark, Back or Forward. Chromium and Firefox both give these (Firefox
+// has no keyword_generated). Not Reload: the tab stays on the chain's own page
+// (a program's or the store's, reloaded by the shopper or by an anti-bot
+// check's script), and the chain goes on from there.
+const SHOPPERS_OWN_TYPES = new Set(["typed", "auto_bookmark", "generated", "keyword", "keyword_generated"]);
 const SHOPPERS_OWN_QUALIFIERS = ["forward_back", "from_address_bar"];
 
 /**

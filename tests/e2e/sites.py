@@ -41,8 +41,8 @@ AD_BLOCKER_ID = "npgbnddpfhjalollnlabbpkmdnaoeghn"
 RIVAL_ID = "jpidfhomhbgfmdknhllpnmnmndmcpcnd"
 RIVAL_AFFILIATE = "RIVAL-1"
 
-# The order page's conversion pixel, with ?slow=1, answers this late: the page has not finished
-# loading until then, which is what the page-load check is about.
+# The order page's conversion pixel, with ?slow=1 (any store page's too), answers this late: the
+# page has not finished loading until then, which is what the page-load check is about.
 SLOW_PIXEL_S = 5
 # With ?late=1, the order's number and the dataLayer's purchase come this long after the page.
 LATE_DETAILS_MS = 1200
@@ -259,7 +259,10 @@ async def store(request: web.Request) -> web.StreamResponse:
         response.del_cookie("next_order")
         response.del_cookie("next_late")
     elif request.path in STORE_PAGES:
-        response = _page(*STORE_PAGES[request.path])
+        title, body = STORE_PAGES[request.path]
+        if "slow" in request.query:  # a page that takes SLOW_PIXEL_S to finish loading
+            body += '<img src="/pixel.gif" alt="" width="1" height="1">'
+        response = _page(title, body)
     else:
         return web.Response(status=404, text="no such page")
     if "PHPSESSID" not in request.cookies:

@@ -88,6 +88,11 @@ def test_the_shopper_leaves_a_slow_redirect(
     page.goto(sites.url("shop.test", "/item/1"))
     asked_again(browser, page, companion, clicks=1)
     assert "SECRET123" not in json.dumps(companion.log_records())
+    # The companion's checks agree at once, not after its own two minutes: not activated.
+    page.goto(sites.url("shop.test", "/cart"))
+    warning = page.get_by_test_id("untracked-warning")
+    expect(warning).to_have_attribute("data-verdict", "untracked", timeout=TIMEOUT_MS)
+    expect(warning).to_contain_text("not activated")
 
     # Activated again, and Back while the network is slow, to a store page reached by a link
     # (Back to one typed would still say "typed": Back's own mark is forward_back).
@@ -134,3 +139,22 @@ def test_a_tab_closed_during_the_redirect_is_no_activation(
     warning = page.get_by_test_id("untracked-warning")
     expect(warning).to_have_attribute("data-verdict", "untracked", timeout=TIMEOUT_MS)
     expect(warning).to_contain_text("not activated")
+
+
+def test_leaving_a_store_page_still_loading_keeps_the_landing(
+    browser: Browser, companion: Companion, sites: Sites
+) -> None:
+    """The redirect reached the store, whose page is still loading (a slow image), when the
+    shopper types another address: the store saw the click, so it landed, tracked."""
+    pair(ChromiumShopper(browser), companion)
+    page = browser.context.new_page()
+    page.goto(sites.url("shop.test", "/item/1?slow=1"))
+    page.get_by_test_id("activate").click(timeout=TIMEOUT_MS)
+    page.wait_for_url("**/item/1?slow=1&aff_id=NET-c_*", wait_until="commit", timeout=TIMEOUT_MS)
+    page.goto(sites.url("other.test", MAIL))
+    wait_until(
+        lambda: any(r["status"] == "landed" for r in companion.log_records()), 20, "the landing"
+    )
+    (landed,) = companion.log_records()
+    assert landed["tracking"] == "tracked"
+    assert "SECRET123" not in json.dumps(landed), json.dumps(landed)

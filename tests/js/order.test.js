@@ -230,7 +230,11 @@ const FIRST_READINGS = [
   ["an address whose order gave its id, another click, the last reading", { ...READING, address: COMPLETE, last: true }, RECORDED, true],
   ["an address whose order gave its id, reloaded, the last reading", { ...READING, address: COMPLETE, navigation: "reload", last: true }, RECORDED, false],
   ["the newest order at the address decides", READING, [...RECORDED, { clickId: "c_3", orderId: null, addresses: [THANKS] }], false],
-  ["the list's first form (plain strings) is skipped", READING, [THANKS, "A-1"], true],
+  // The list's first form (plain ids and addresses, no click), written before the update.
+  ["an address of the list's first form, more readings to come", READING, [THANKS, "A-1"], false],
+  ["an address of the list's first form, the last reading", { ...READING, last: true }, [THANKS, "A-1"], true],
+  ["an address of the list's first form, reloaded", { ...READING, navigation: "reload", last: true }, [THANKS], false],
+  ["an id of the list's first form", { ...READING, orderId: "A-1", address: COMPLETE }, [THANKS, "A-1"], false],
   ["no list", READING, "A-1", true],
 ];
 
@@ -265,7 +269,17 @@ const REMEMBERED = [
     [...RECORDED, { clickId: "c_3", orderId: null, addresses: [THANKS] }],
   ],
   ["the oldest go past the cap", RECORDED, { clickId: "c_3", orderId: null, address: THANKS }, 2, [RECORDED[1], { clickId: "c_3", orderId: null, addresses: [THANKS] }]],
-  ["the list's first form is dropped", [THANKS, "A-1"], { clickId: "c_1", orderId: null, address: THANKS }, 100, [RECORDED[0]]],
+  [
+    "the list's first form is kept, as orders of no known click",
+    [THANKS, "A-1", 7],
+    { clickId: "c_1", orderId: null, address: THANKS },
+    100,
+    [
+      { clickId: null, orderId: null, addresses: [THANKS] },
+      { clickId: null, orderId: "A-1", addresses: [] },
+      RECORDED[0],
+    ],
+  ],
 ];
 
 for (const [why, seen, sighting, max, expected] of REMEMBERED) {

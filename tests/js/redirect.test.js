@@ -24,6 +24,9 @@ const COMMITS = [
   ["auto-submitted form", "form_submit", [], null],
   ["subframe-like type on a top frame", "auto_subframe", [], null],
   ["no transition given at all", undefined, undefined, null],
+  // A reload stays on the chain's page: the store's, if it came already (a reload by the
+  // shopper, or by an anti-bot check's script), and the landing follows.
+  ["Reload", "reload", [], null],
   // The shopper's own: the chain ends.
   ["address typed (Chromium; Playwright's goto too)", "typed", [], "typed"],
   ["address typed in Firefox's address bar", "typed", ["from_address_bar"], "from_address_bar"],
@@ -32,7 +35,6 @@ const COMMITS = [
   ["a search keyword", "keyword", [], "keyword"],
   ["a keyword's generated search", "keyword_generated", [], "keyword_generated"],
   ["a bookmark", "auto_bookmark", [], "auto_bookmark"],
-  ["Reload", "reload", [], "reload"],
   ["Back in Chromium (the entry's own type kept)", "typed", ["forward_back"], "forward_back"],
   ["Back in Firefox", "link", ["forward_back"], "forward_back"],
   ["Back to a page reached by a redirect", "link", ["forward_back", "server_redirect"], "forward_back"],
