@@ -15,14 +15,15 @@ are exact, so taking a part out leaves what the other parts add up to.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sqlite3
-from collections.abc import Collection, Hashable, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Context, Decimal, localcontext
-from itertools import islice
-from typing import NamedTuple, TypeVar, cast
+from itertools import count, islice
+from typing import NamedTuple, cast
 
 from companion.ledger import rules
 from companion.ledger.orders import Ledger, offer_of, order_facts
@@ -75,19 +76,19 @@ FROM orders AS o LEFT JOIN clicks AS c ON c.click_id = o.click_id
 
 # A capped program's month of confirmations: (program id, (year, month)).
 CapMonth = tuple[str, tuple[int, int]]
-_Key = TypeVar("_Key", bound=Hashable)
 
 
 class _Part(NamedTuple):
-    """One order's part of the sums."""
+    """One order's part of the sums, as a row of the book's table (the fields in its order)."""
 
+    order: int
     program: str
     # What the program's line is headed with, taken from its lowest-numbered order.
     program_name: str
     currency: str
     monthly_cap: Decimal | None
-    store: tuple[str, str]
-    category: tuple[str, str]
+    store_name: str
+    category: str
     state: rules.LedgerState | None
     expected: Decimal | None
     over_cap: Decimal | None
@@ -95,20 +96,53 @@ class _Part(NamedTuple):
     placed_month: str
     confirmed_month: str | None
     credited_month: str | None
-    # The capped month whose cap this part has a share of, if any, and the share.
-    cap_month: CapMonth | None
+    # For an order confirmed in a capped program: its month, and how it competes for the cap
+    # (the day confirmed, the time ordered as the tiebreak within a day, its basis), and the
+    # share of the cap it was given.
+    cap_program: str | None
+    cap_year: int | None
+    cap_month_number: int | None
+    confirmed_on: str | None
+    ordered_at: str
+    basis: Decimal | None
     share: Decimal | None
 
+    @property
+    def cap_month(self) -> CapMonth | None:
+        if self.cap_program is None or self.cap_year is None or self.cap_month_number is None:
+            return None
+        return (self.cap_program, (self.cap_year, self.cap_month_number))
 
-class _Same:
-    """One copy of each name, month and key the parts hold: 50,000 orders name a few hundred
-    stores and months, and a copy of each for each order took half of a book's memory."""
+    @property
+    def store(self) -> tuple[str, str]:
+        return (self.store_name, self.currency)
 
-    def __init__(self) -> None:
-        self._kept: dict[Hashable, Hashable] = {}
+    @property
+    def category_key(self) -> tuple[str, str]:
+        return (self.category, self.currency)
 
-    def one(self, value: _Key) -> _Key:
-        return cast(_Key, self._kept.setdefault(value, value))
+    def stored(self) -> tuple[object, ...]:
+        return tuple(str(value) if isinstance(value, Decimal) else value for value in self)
+
+    @classmethod
+    def of_row(cls, row: tuple[object, ...]) -> _Part:
+        fields = [
+            Decimal(str(value)) if name in _DECIMALS and value is not None else value
+            for name, value in zip(cls._fields, row, strict=True)
+        ]
+        return cls(*fields)  # type: ignore[arg-type]  # the table holds what stored() wrote
+
+
+_DECIMALS = frozenset({"monthly_cap", "expected", "over_cap", "credited", "basis", "share"})
+# The book's table: one row a part. Decimals as their text, which gives them back exactly.
+_BOOK_COLUMNS = """
+    "order" INTEGER PRIMARY KEY, program TEXT NOT NULL, program_name TEXT NOT NULL,
+    currency TEXT NOT NULL, monthly_cap TEXT, store_name TEXT NOT NULL, category TEXT NOT NULL,
+    state TEXT, expected TEXT, over_cap TEXT, credited TEXT, placed_month TEXT NOT NULL,
+    confirmed_month TEXT, credited_month TEXT, cap_program TEXT, cap_year INTEGER,
+    cap_month_number INTEGER, confirmed_on TEXT, ordered_at TEXT NOT NULL, basis TEXT, share TEXT
+"""
+_BOOKS = count(1)
 
 
 class _Read(NamedTuple):
@@ -118,13 +152,12 @@ class _Read(NamedTuple):
     row: tuple[object, ...]
     facts: rules.OrderFacts
     rules: rules.ProgramRules
-    # For an order confirmed in a capped program: its month, and how it competes for the cap.
-    cap_month: CapMonth | None
-    competing: rules.Confirmed | None
     basis: Decimal | None
+    # Whether it competes for its month's cap: confirmed, not declined, in a capped program.
+    capped: bool
 
 
-def _read(rows: Iterable[tuple[object, ...]], ledger: Ledger, same: _Same) -> Iterator[_Read]:
+def _read(rows: Iterable[tuple[object, ...]], ledger: Ledger) -> Iterator[_Read]:
     for row in rows:
         order, program_id, _, _, _, offer_text, ordered_at, *stored = row
         amount, currency, confirmed_on, confirmed_cashback, credited_on, _, declined_on = stored
@@ -141,72 +174,69 @@ def _read(rows: Iterable[tuple[object, ...]], ledger: Ledger, same: _Same) -> It
             _text(declined_on),
         )
         basis = rules.cap_basis(facts, program_rules)
-        number = cast(int, order)
-        cap_month: CapMonth | None = None
-        competing: rules.Confirmed | None = None
-        if (
+        capped = (
             program_rules.monthly_cap is not None
             and facts.confirmed_on is not None
             and facts.declined_on is None
             and basis is not None
-        ):
-            month = (facts.confirmed_on.year, facts.confirmed_on.month)
-            cap_month = same.one((same.one(str(program_id)), month))
-            competing = rules.Confirmed(
-                key=number,
-                confirmed_on=facts.confirmed_on,
-                tiebreak=(str(ordered_at), number),
-                cashback=basis,
-            )
-        yield _Read(number, row, facts, program_rules, cap_month, competing, basis)
+        )
+        yield _Read(cast(int, order), row, facts, program_rules, basis, capped)
 
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _parts(read: Iterable[_Read], ledger: Ledger, same: _Same) -> dict[int, _Part]:
+def _parts(read: Iterable[_Read], ledger: Ledger) -> list[_Part]:
     """The parts of ``read``. A capped order's share of its month's cap is not known yet: its
     part counts it whole, and :meth:`Book.update` gives it its share."""
     categories: dict[str, str] = {}
-    parts: dict[int, _Part] = {}
+    parts: list[_Part] = []
     for entry in read:
         _, program_id, program_name, partner_id, partner_name = entry.row[:5]
         credited_text = entry.row[12]
         facts, program_rules = entry.facts, entry.rules
         state = rules.marked_state(facts)
         # Uncapped, a confirmed order is paid its whole basis: the share allocate_cap gives it.
-        share = None if entry.cap_month is not None else entry.basis
+        share = None if entry.capped else entry.basis
         expected, over_cap = rules.expected_cashback(state, facts, program_rules, share)
         credited = None if credited_text is None else Decimal(str(credited_text))
-        currency = program_rules.currency
         category = categories.get(str(partner_id))
         if category is None:
             category = categories[str(partner_id)] = ledger.category(str(partner_id)) or "other"
-        parts[entry.order] = _Part(
-            program=same.one(str(program_id)),
-            program_name=same.one(str(program_name)),
-            currency=currency,
-            monthly_cap=program_rules.monthly_cap,
-            store=same.one((same.one(str(partner_name)), currency)),
-            category=same.one((category, currency)),
-            state=state,
-            expected=expected,
-            over_cap=over_cap,
-            credited=credited,
-            placed_month=same.one(_local_month(facts.ordered_at, program_rules.timezone)),
-            confirmed_month=(
-                same.one(facts.confirmed_on.isoformat()[:7])
-                if facts.confirmed_on is not None and state != "declined"
-                else None
-            ),
-            credited_month=(
-                same.one(facts.credited_on.isoformat()[:7])
-                if facts.credited_on is not None and credited is not None
-                else None
-            ),
-            cap_month=entry.cap_month,
-            share=None,
+        confirmed_on = facts.confirmed_on
+        parts.append(
+            _Part(
+                order=entry.order,
+                program=str(program_id),
+                program_name=str(program_name),
+                currency=program_rules.currency,
+                monthly_cap=program_rules.monthly_cap,
+                store_name=str(partner_name),
+                category=category,
+                state=state,
+                expected=expected,
+                over_cap=over_cap,
+                credited=credited,
+                placed_month=_local_month(facts.ordered_at, program_rules.timezone),
+                confirmed_month=(
+                    confirmed_on.isoformat()[:7]
+                    if confirmed_on is not None and state != "declined"
+                    else None
+                ),
+                credited_month=(
+                    facts.credited_on.isoformat()[:7]
+                    if facts.credited_on is not None and credited is not None
+                    else None
+                ),
+                cap_program=str(program_id) if entry.capped else None,
+                cap_year=confirmed_on.year if entry.capped and confirmed_on else None,
+                cap_month_number=confirmed_on.month if entry.capped and confirmed_on else None,
+                confirmed_on=confirmed_on.isoformat() if entry.capped and confirmed_on else None,
+                ordered_at=str(entry.row[6]),
+                basis=entry.basis if entry.capped else None,
+                share=None,
+            )
         )
     return parts
 
@@ -229,32 +259,43 @@ class _Month:
 
 @dataclass
 class _Program:
-    # The lowest-numbered order's part, which heads the program's line.
-    head: tuple[int, _Part]
     parts: int = 0
     months: dict[str, _Month] = field(default_factory=dict)
 
 
 class Book:
-    """Every order's part of the sums, and the sums, kept up to date one order at a time."""
+    """Every order's part of the sums, and the sums, kept up to date one order at a time.
 
-    def __init__(self) -> None:
-        self.parts: dict[int, _Part] = {}
-        # The orders that share each capped month, as they compete for it, and each capped
-        # program's cap: a change to one order of a month moves the others' shares.
-        self.cap_months: dict[CapMonth, dict[int, rules.Confirmed]] = {}
-        self._caps: dict[str, Decimal | None] = {}
+    The parts are rows of a temporary table of the connection's (SQLite keeps it in a file of
+    its own, in its page cache as far as that goes): at 100,000 orders, held as Python objects
+    they took 80 MiB of the companion's memory for good. Only the sums are in memory. ``close``
+    drops the table.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._table = f"totals_book_{next(_BOOKS)}"
+        conn.execute(f"CREATE TEMP TABLE {self._table} ({_BOOK_COLUMNS})")
+        conn.execute(
+            f"CREATE INDEX temp.{self._table}_cap"
+            f" ON {self._table} (cap_program, cap_year, cap_month_number)"
+            " WHERE cap_program IS NOT NULL"
+        )
+        conn.execute(f'CREATE INDEX temp.{self._table}_program ON {self._table} (program, "order")')
         self._programs: dict[str, _Program] = {}
         self._stores: dict[tuple[str, str], Sums] = {}
         self._categories: dict[tuple[str, str], Sums] = {}
-        self._same = _Same()
 
     @classmethod
     def of(cls, conn: sqlite3.Connection, ledger: Ledger) -> Book:
         """A book of every order in the database."""
-        book = cls()
+        book = cls(conn)
         book.update(conn, ledger, None)
         return book
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # the connection may be closed already
+            self._conn.execute(f"DROP TABLE IF EXISTS temp.{self._table}")
 
     def update(
         self, conn: sqlite3.Connection, ledger: Ledger, orders: Collection[int] | None
@@ -264,87 +305,118 @@ class Book:
         was or is in get their new share of its cap."""
         # Exact, whatever the amounts: the default 28 digits would round a sum of a trillion
         # with twenty decimals, and then taking a part out would not leave the others' sum.
+        # One transaction: the orders read as of one moment, the book's rows written at once.
         with localcontext(_EXACT):
-            self._update(conn, ledger, orders)
+            # A savepoint: a transaction of its own, or part of the caller's if one is open.
+            conn.execute("SAVEPOINT totals_book")
+            try:
+                self._update(conn, ledger, orders)
+            except BaseException:
+                conn.execute("ROLLBACK TO totals_book")
+                conn.execute("RELEASE totals_book")
+                raise
+            conn.execute("RELEASE totals_book")
 
     def _update(
         self, conn: sqlite3.Connection, ledger: Ledger, orders: Collection[int] | None
     ) -> None:
         moved: set[CapMonth] = set()
-        for order in list(self.parts) if orders is None else orders:
-            old = self._take(order)
-            if old is not None and old.cap_month is not None:
-                moved.add(old.cap_month)
+        if orders is not None:
+            for old in self._parts_of(orders):
+                self._count(old, -1)
+                if old.cap_month is not None:
+                    moved.add(old.cap_month)
+            self._each(f'DELETE FROM {self._table} WHERE "order" IN ({{}})', orders)  # noqa: S608
         # A few thousand orders at a time: what is worked out of each is let go before the
-        # next, so the parts kept are not strewn among a whole ledger's leftovers, which the
-        # process would hold on to (110 MiB where the parts take 30 at 50,000 orders).
+        # next, so the process does not hold a whole ledger's worth at once.
         rows = _rows(conn, orders)
-        while read := list(_read(islice(rows, _BATCH), ledger, self._same)):
-            for entry in read:
-                if entry.cap_month is not None and entry.competing is not None:
-                    self.cap_months.setdefault(entry.cap_month, {})[entry.order] = entry.competing
-                    self._caps[entry.cap_month[0]] = entry.rules.monthly_cap
-                    moved.add(entry.cap_month)
-            for order, part in _parts(read, ledger, self._same).items():
-                self._put(order, part)
+        while read := list(_read(islice(rows, _BATCH), ledger)):
+            parts = _parts(read, ledger)
+            self._write(parts)
+            for part in parts:
+                self._count(part, 1)
+                if part.cap_month is not None:
+                    moved.add(part.cap_month)
         # Then each capped month the orders were or are in shares its cap out again.
         for month in moved:
-            competing = self.cap_months.get(month)
-            if not competing:
-                continue
-            for order, share in rules.allocate_cap(
-                competing.values(), self._caps[month[0]]
-            ).items():
-                part = self.parts[order]
-                if part.share != share:
-                    expected, over_cap = rules.paid_of(competing[order].cashback, share)
-                    self._take(order, keep_cap=True)
-                    self._put(
-                        order, part._replace(expected=expected, over_cap=over_cap, share=share)
-                    )
+            self._share_out(month)
 
-    def _put(self, order: int, part: _Part) -> None:
-        """Add an order's part; its cap month (``update``) already lists it."""
-        self.parts[order] = part
-        program = self._programs.get(part.program)
-        if program is None:
-            program = self._programs[part.program] = _Program(head=(order, part))
-        elif order <= program.head[0]:
-            program.head = (order, part)
-        program.parts += 1
-        self._count(part, 1)
+    def _share_out(self, month: CapMonth) -> None:
+        program, (year, number) = month
+        competing = [
+            _Part.of_row(row)
+            for row in self._conn.execute(
+                f"SELECT * FROM {self._table}"  # noqa: S608 (our own table's name)
+                " WHERE cap_program = ? AND cap_year = ? AND cap_month_number = ?",
+                (program, year, number),
+            )
+        ]
+        if not competing:
+            return
+        shares = rules.allocate_cap(
+            (
+                rules.Confirmed(
+                    key=part.order,
+                    confirmed_on=date.fromisoformat(str(part.confirmed_on)),
+                    tiebreak=(part.ordered_at, part.order),
+                    cashback=cast(Decimal, part.basis),
+                )
+                for part in competing
+            ),
+            competing[0].monthly_cap,
+        )
+        moved = []
+        for part in competing:
+            share = shares[part.order]
+            if part.share != share:
+                expected, over_cap = rules.paid_of(cast(Decimal, part.basis), share)
+                now = part._replace(expected=expected, over_cap=over_cap, share=share)
+                self._count(part, -1)
+                self._count(now, 1)
+                moved.append(now)
+        self._write(moved)
 
-    def _take(self, order: int, keep_cap: bool = False) -> _Part | None:
-        """Take an order's part out, and out of its cap month unless ``keep_cap``; the part,
-        if it had one."""
-        part = self.parts.pop(order, None)
-        if part is None:
-            return None
-        if part.cap_month is not None and not keep_cap:
-            sharing = self.cap_months[part.cap_month]
-            del sharing[order]
-            if not sharing:
-                del self.cap_months[part.cap_month]
-        self._count(part, -1)
-        program = self._programs[part.program]
-        program.parts -= 1
-        if not program.parts:
-            del self._programs[part.program]
-        elif program.head[0] == order:
-            # Rare (an order removed, or moved to another program): find the next lowest.
-            program.head = min((o, p) for o, p in self.parts.items() if p.program == part.program)
-        return part
+    def _parts_of(self, orders: Collection[int]) -> list[_Part]:
+        found: list[_Part] = []
+        wanted = sorted(orders)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found += (
+                _Part.of_row(row)
+                for row in self._conn.execute(
+                    f'SELECT * FROM {self._table} WHERE "order" IN ({marks})',  # noqa: S608
+                    chunk,
+                )
+            )
+        return found
+
+    def _each(self, statement: str, orders: Collection[int]) -> None:
+        wanted = sorted(orders)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            self._conn.execute(statement.format(",".join("?" * len(chunk))), chunk)
+
+    def _write(self, parts: list[_Part]) -> None:
+        marks = ",".join("?" * len(_Part._fields))
+        self._conn.executemany(
+            f"INSERT OR REPLACE INTO {self._table} VALUES ({marks})",  # noqa: S608
+            [part.stored() for part in parts],
+        )
 
     def _count(self, part: _Part, sign: int) -> None:
         """Add a part to the sums (``sign`` 1), or take it out (-1)."""
-        for table, key in ((self._stores, part.store), (self._categories, part.category)):
+        for table, key in ((self._stores, part.store), (self._categories, part.category_key)):
             sums = table.get(key)
             if sums is None:
                 sums = table[key] = Sums()
             _add(sums, part, sign)
             if not sums.orders:
                 del table[key]
-        program = self._programs[part.program]
+        program = self._programs.get(part.program)
+        if program is None:
+            program = self._programs[part.program] = _Program()
+        program.parts += sign
         placed = self._month(program, part.placed_month, sign)
         placed.orders += sign
         if part.state != "declined":
@@ -355,6 +427,8 @@ class Book:
             confirmed.over_cap += sign * (part.over_cap or 0)
         if part.credited_month is not None and part.credited is not None:
             self._month(program, part.credited_month, sign).credited += sign * part.credited
+        if not program.parts:
+            del self._programs[part.program]
 
     @staticmethod
     def _month(program: _Program, key: str, sign: int) -> Sums:
@@ -370,13 +444,17 @@ class Book:
         """The sums as they stand, copied: the book goes on changing, the page it made not."""
         programs = []
         for program_id, program in self._programs.items():
-            head = program.head[1]
+            name, currency, cap = self._conn.execute(
+                f"SELECT program_name, currency, monthly_cap FROM {self._table}"  # noqa: S608
+                ' WHERE program = ? ORDER BY "order" LIMIT 1',
+                (program_id,),
+            ).fetchone()
             programs.append(
                 ProgramTotals(
                     program=program_id,
-                    program_name=head.program_name,
-                    currency=head.currency,
-                    monthly_cap=head.monthly_cap,
+                    program_name=name,
+                    currency=currency,
+                    monthly_cap=None if cap is None else Decimal(cap),
                     months={
                         key: dataclasses.replace(month.sums)
                         for key, month in sorted(program.months.items())
@@ -425,7 +503,11 @@ def _largest_first(
 
 def ledger_totals(conn: sqlite3.Connection, ledger: Ledger) -> Totals:
     """The totals of every order, worked out from scratch."""
-    return Book.of(conn, ledger).totals()
+    book = Book.of(conn, ledger)
+    try:
+        return book.totals()
+    finally:
+        book.close()
 
 
 class TotalsCache:
@@ -474,6 +556,9 @@ class TotalsCache:
     def _rebuild(
         self, conn: sqlite3.Connection, ledger: Ledger, last: int, key: tuple[object, ...]
     ) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = None
         self._book = Book.of(conn, ledger)
         self._seen = last
         self._key = key
