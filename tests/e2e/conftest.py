@@ -67,6 +67,15 @@ class Browser:
         page.goto(f"chrome-extension://{self.extension_id}/{path}")
         return page
 
+    def tab_id(self, page: Page) -> int:
+        """The browser's id of the tab showing ``page``, from the extension's worker."""
+        found = self.worker.evaluate(
+            "async (url) => (await chrome.tabs.query({})).find((tab) => tab.url === url)?.id ?? null",
+            page.url,
+        )
+        assert isinstance(found, int), f"no tab shows {page.url}"
+        return found
+
 
 def launch(playwright: Playwright, profile: Path, extensions: list[Path]) -> Browser:
     context = playwright.chromium.launch_persistent_context(

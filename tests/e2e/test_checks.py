@@ -92,18 +92,9 @@ def latest_click(companion: Companion) -> dict[str, Any]:
     return record_for(companion, lambda record: True, "a click")
 
 
-def tab_id(browser: Browser, page: Page) -> int:
-    found = browser.worker.evaluate(
-        "async (url) => (await chrome.tabs.query({})).find((tab) => tab.url === url)?.id ?? null",
-        page.url,
-    )
-    assert isinstance(found, int), f"no tab shows {page.url}"
-    return found
-
-
 def popup_checks(browser: Browser, page: Page) -> tuple[str, dict[str, tuple[str, str]]]:
     """The popup of the shopper's tab: the verdict, and each check's (status, reason)."""
-    popup = browser.page(f"skin/popup.html?tabId={tab_id(browser, page)}")
+    popup = browser.page(f"skin/popup.html?tabId={browser.tab_id(page)}")
     verdict = popup.get_by_test_id("verdict")
     expect(verdict).not_to_have_attribute("data-verdict", "", timeout=TIMEOUT_MS)
     items = popup.get_by_test_id("checks").locator("li")

@@ -36,15 +36,6 @@ def chain_at_network(browser: Browser) -> bool:
     return any("net.test" in hop for chain in chains for hop in chain["hops"])
 
 
-def tab_id(browser: Browser, page: Page) -> int:
-    found = browser.worker.evaluate(
-        "async (url) => (await chrome.tabs.query({})).find((tab) => tab.url === url)?.id ?? null",
-        page.url,
-    )
-    assert isinstance(found, int), f"no tab shows {page.url}"
-    return found
-
-
 def activate_and_wait_for_the_network(browser: Browser, page: Page) -> None:
     button = page.get_by_test_id("activate")
     expect(button).to_be_visible(timeout=TIMEOUT_MS)
@@ -55,7 +46,7 @@ def activate_and_wait_for_the_network(browser: Browser, page: Page) -> None:
 def asked_again(browser: Browser, page: Page, companion: Companion, clicks: int) -> None:
     """The store's page after the shopper left the redirect: asked again, and said so."""
     expect(page.get_by_test_id("activate")).to_be_visible(timeout=TIMEOUT_MS)
-    tab = tab_id(browser, page)
+    tab = browser.tab_id(page)
     badge = browser.worker.evaluate(
         """async (tabId) => [await chrome.action.getBadgeText({ tabId }),
                               await chrome.action.getTitle({ tabId })]""",

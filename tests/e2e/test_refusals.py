@@ -1,7 +1,8 @@
 """What the shopper reads when something is refused: the reason, in words that say what to do,
 never a generic "something went wrong, try again" that trying again cannot fix.
 
-(Pairing with a field left empty is in ``journey.pair``, which every journey goes through.)
+(Pairing with a field left empty is in ``journey.pair``, which every journey goes through, in
+both browsers. This one is the worker's own logic, the same in both: Chromium only.)
 """
 
 from __future__ import annotations
@@ -9,19 +10,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.e2e.conftest import Browser
 from tests.e2e.harness import Companion, Sites
 from tests.e2e.journey import PROMPT_TIMEOUT_S, pair
-from tests.e2e.shopper import Shopper
+from tests.e2e.shopper import ChromiumShopper
 from tests.e2e.sites import demo_catalog
 
 PROMPT = "cashback-guard-prompt"
 
 
 def test_activate_on_a_store_the_catalog_dropped_says_so_and_asks_no_more(
-    shopper: Shopper, companion: Companion, sites: Sites, tmp_path: Path
+    browser: Browser, companion: Companion, sites: Sites, tmp_path: Path
 ) -> None:
     """The extension's store list is up to ten minutes behind the companion's catalog: a store
     dropped in between still gets the prompt, and Activate is refused (422)."""
+    shopper = ChromiumShopper(browser)
     pair(shopper, companion)
     tab = shopper.new_tab()
     tab.goto(sites.url("shop.test", "/item/1"))
