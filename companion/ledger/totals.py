@@ -290,7 +290,11 @@ class Book:
     def of(cls, conn: sqlite3.Connection, ledger: Ledger) -> Book:
         """A book of every order in the database."""
         book = cls(conn)
-        book.update(conn, ledger, None)
+        try:
+            book.update(conn, ledger, None)
+        except BaseException:
+            book.close()
+            raise
         return book
 
     def close(self) -> None:
@@ -306,8 +310,12 @@ class Book:
         # Exact, whatever the amounts: the default 28 digits would round a sum of a trillion
         # with twenty decimals, and then taking a part out would not leave the others' sum.
         # One transaction: the orders read as of one moment, the book's rows written at once.
+        # The sums change as the rows do, and only the rows would go back with a caller's
+        # rollback: the book is brought up to date in a transaction of its own. Should it
+        # fail (a full disk for SQLite's temporary file), the book is not to be used again.
+        if conn.in_transaction:
+            raise RuntimeError("a totals book is brought up to date outside any transaction")
         with localcontext(_EXACT):
-            # A savepoint: a transaction of its own, or part of the caller's if one is open.
             conn.execute("SAVEPOINT totals_book")
             try:
                 self._update(conn, ledger, orders)
@@ -547,7 +555,13 @@ class TotalsCache:
                 # what changed in between is not known.
                 self._rebuild(conn, ledger, last, key)
             else:
-                self._book.update(conn, ledger, {order for _, order in listed})
+                try:
+                    self._book.update(conn, ledger, {order for _, order in listed})
+                except BaseException:
+                    # Its sums were half changed: the next visit starts anew.
+                    self._book.close()
+                    self._book = None
+                    raise
                 self._seen = last
                 self._totals = self._book.totals()
         assert self._totals is not None

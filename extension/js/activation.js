@@ -117,9 +117,10 @@ export async function onRequest(tabId, url) {
  * transitionType and transitionQualifiers).
  */
 export async function onCommitted(tabId, url, transitionType, transitionQualifiers) {
-  const left = leftBy(transitionType, transitionQualifiers);
+  const chain = await pending(tabId);
+  const left = leftBy(transitionType, transitionQualifiers, typeof chain?.committedUrl === "string");
   if (left !== null) {
-    await giveUp(tabId, left);
+    await giveUp(tabId, left, url);
     return false;
   }
   return addHop(tabId, url, true);
@@ -130,16 +131,17 @@ export async function onCommitted(tabId, url, transitionType, transitionQualifie
 // after ACTIVATION_TIMEOUT_MS, at once: its hops go unrecorded, and the
 // session is marked so that everything treats the click as never landed
 // (lib/redirect.js neverLanded) without waiting for the timeout.
-async function giveUp(tabId, how) {
+async function giveUp(tabId, how, wentTo = null) {
   const waiting = await pending(tabId);
   if (waiting === null) {
     return;
   }
   // A page of the store had come (committed), loaded or not: the store saw the
-  // click, with whatever it set on that answer, before the shopper moved on.
+  // click, with whatever it set on that answer, before the shopper moved on
+  // (to `wentTo`, whose request is among the hops already: not the click's).
   const store = typeof waiting.committedUrl === "string" ? await partners.match(waiting.committedUrl) : null;
   if (store?.id === waiting.partnerId) {
-    await land(tabId, waiting.clickId, waiting.committedUrl, store.partner);
+    await land(tabId, waiting.clickId, waiting.committedUrl, store.partner, wentTo);
     return;
   }
   let chain;
@@ -260,7 +262,7 @@ export function onLanded(listener) {
   landedListeners.push(listener);
 }
 
-async function land(tabId, clickId, landingUrl, partner) {
+async function land(tabId, clickId, landingUrl, partner, wentTo = null) {
   // Take the chain out first: a second load event must not land it twice.
   // The cookies are read at once too: a rival extension may already be
   // sending the tab round its own network.
@@ -274,11 +276,11 @@ async function land(tabId, clickId, landingUrl, partner) {
   if (chain?.clickId !== clickId) {
     return;
   }
-  // The chain ends at the landing page. A request made after it (where the shopper went
-  // next, when they left a store page still loading) is none of the click's record.
-  const last = chain.hops.lastIndexOf(recordableUrl(landingUrl));
-  if (last >= 0) {
-    chain.hops = chain.hops.slice(0, last + 1);
+  // Where the shopper went from a store page still loading is none of the click's record.
+  // Only that address goes: Firefox may report a hop of the chain's own after its landing.
+  const away = wentTo === null ? -1 : chain.hops.lastIndexOf(recordableUrl(wentTo));
+  if (away > chain.hops.indexOf(recordableUrl(landingUrl))) {
+    chain.hops = chain.hops.toSpliced(away, 1);
   }
   const hints = partner.tracking ?? {};
   const storeHops = [];

@@ -7,9 +7,7 @@ import { ACTIVATION_TIMEOUT_MS, SESSION_STATE } from "../js/constants.js";
 // What the browser tells webNavigation.onCommitted about a navigation the
 // shopper made themselves: the address bar (typed, generated, keyword...), a
 // bookmark, Back or Forward. Chromium and Firefox both give these (Firefox
-// has no keyword_generated). Not Reload: the tab stays on the chain's own page
-// (a program's or the store's, reloaded by the shopper or by an anti-bot
-// check's script), and the chain goes on from there.
+// has no keyword_generated).
 const SHOPPERS_OWN_TYPES = new Set(["typed", "auto_bookmark", "generated", "keyword", "keyword_generated"]);
 const SHOPPERS_OWN_QUALIFIERS = ["forward_back", "from_address_bar"];
 
@@ -17,6 +15,7 @@ const SHOPPERS_OWN_QUALIFIERS = ["forward_back", "from_address_bar"];
  * How the shopper left the redirect with the top-level document committed
  * with `transitionType` and `transitionQualifiers`: that word ("typed",
  * "forward_back" ...), or null when the commit may be the program's own hop.
+ * `chainPageCame`: whether a page of the chain had committed before this one.
  *
  * The type wins over a redirect qualifier: an address typed that answers
  * 302 commits as typed + server_redirect. A plain "link" with no qualifier
@@ -25,10 +24,17 @@ const SHOPPERS_OWN_QUALIFIERS = ["forward_back", "from_address_bar"];
  * auto-submitted form is "form_submit", and a click on a program's "go to
  * the store" button is a link too.
  */
-export function leftBy(transitionType, transitionQualifiers) {
+export function leftBy(transitionType, transitionQualifiers, chainPageCame = false) {
   const qualifier = SHOPPERS_OWN_QUALIFIERS.find((name) => (transitionQualifiers ?? []).includes(name));
   if (qualifier !== undefined) {
     return qualifier;
+  }
+  if (transitionType === "reload") {
+    // A page of the chain's own had come (a program's, or the store's): the
+    // reload (the shopper's, or an anti-bot check's script) is of it, and the
+    // chain goes on. Before that, a 302 chain has shown nothing yet, and the
+    // reload is of the page Activate was pressed on: the redirect is over.
+    return chainPageCame ? null : "reload";
   }
   return SHOPPERS_OWN_TYPES.has(transitionType) ? transitionType : null;
 }

@@ -24,9 +24,6 @@ const COMMITS = [
   ["auto-submitted form", "form_submit", [], null],
   ["subframe-like type on a top frame", "auto_subframe", [], null],
   ["no transition given at all", undefined, undefined, null],
-  // A reload stays on the chain's page: the store's, if it came already (a reload by the
-  // shopper, or by an anti-bot check's script), and the landing follows.
-  ["Reload", "reload", [], null],
   // The shopper's own: the chain ends.
   ["address typed (Chromium; Playwright's goto too)", "typed", [], "typed"],
   ["address typed in Firefox's address bar", "typed", ["from_address_bar"], "from_address_bar"],
@@ -44,6 +41,24 @@ const COMMITS = [
 for (const [what, type, qualifiers, left] of COMMITS) {
   test(`a commit by ${what} ${left === null ? "may be the program's hop" : `is the shopper's own (${left})`}`, () => {
     assert.equal(leftBy(type, qualifiers), left);
+    if (type !== "reload") {
+      assert.equal(leftBy(type, qualifiers, true), left);
+    }
+  });
+}
+
+// A Reload: [why, a page of the chain had come, how the redirect was left].
+const RELOADS = [
+  // The chain's own page (a program's, or the store's still loading), reloaded by the shopper
+  // or by an anti-bot check's script: the chain goes on, and the landing follows.
+  ["of a page the chain came to", true, null],
+  // Before any page of a 302 chain came, the reload is of the page Activate was pressed on.
+  ["before any page of the chain came", false, "reload"],
+];
+
+for (const [why, came, left] of RELOADS) {
+  test(`a Reload ${why}: ${left === null ? "the chain goes on" : "the redirect is left"}`, () => {
+    assert.equal(leftBy("reload", [], came), left);
   });
 }
 

@@ -403,3 +403,28 @@ def test_kept_sums_stay_exact_for_the_largest_and_smallest_amounts(
     cache.totals(conn, ledger)
     mark(conn, ledger, large["id"], "confirm", day, Decimal(0))
     assert plain(cache.totals(conn, ledger)) == plain(ledger_totals(conn, ledger))
+
+
+def test_a_book_whose_update_failed_is_made_anew(conn: sqlite3.Connection) -> None:
+    """SQLite's temporary file full in the middle of an update: the visit fails, the book's
+    half-changed sums are not used again, and no table of a failed book is left behind."""
+    index = use_catalog(conn, zoned_catalog())
+    ledger = Ledger(index, NOW)
+    seed_purchases(conn, index, 600, start=datetime(2026, 1, 1, tzinfo=UTC))
+    cache = TotalsCache()
+    cache.totals(conn, ledger)
+    (pages,) = conn.execute("PRAGMA temp.page_count").fetchone()
+    conn.execute(f"PRAGMA temp.max_page_count = {pages}")
+    with transaction(conn):
+        conn.execute(
+            "UPDATE orders SET confirmed_on = '2026-02-20',"
+            " confirmed_cashback = '123456789012.12345678901234567891' WHERE id % 2 = 0"
+        )
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        cache.totals(conn, ledger)
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        cache.totals(conn, ledger)  # made anew, and full again
+    conn.execute("PRAGMA temp.max_page_count = 1000000")
+    assert plain(cache.totals(conn, ledger)) == plain(ledger_totals(conn, ledger))
+    tables = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'table'")
+    assert tables.fetchone()[0] == 1  # the cache's book alone
