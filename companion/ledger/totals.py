@@ -267,9 +267,9 @@ class Book:
     """Every order's part of the sums, and the sums, kept up to date one order at a time.
 
     The parts are rows of a temporary table of the connection's (SQLite keeps it in a file of
-    its own, in its page cache as far as that goes): at 100,000 orders, held as Python objects
-    they took 80 MiB of the companion's memory for good. Only the sums are in memory. ``close``
-    drops the table.
+    its own, in its page cache as far as that goes): held as Python objects, they kept 36 MiB
+    more of the companion's memory at 100,000 orders (docs/reliability.md). Only the sums are in
+    memory. ``close`` drops the table.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -309,21 +309,21 @@ class Book:
         was or is in get their new share of its cap."""
         # Exact, whatever the amounts: the default 28 digits would round a sum of a trillion
         # with twenty decimals, and then taking a part out would not leave the others' sum.
-        # One transaction: the orders read as of one moment, the book's rows written at once.
-        # The sums change as the rows do, and only the rows would go back with a caller's
-        # rollback: the book is brought up to date in a transaction of its own. Should it
-        # fail (a full disk for SQLite's temporary file), the book is not to be used again.
+        # A transaction of its own: the orders read as of one moment, the rows written at once;
+        # inside a caller's, a rollback of the caller's would take back the rows and not the
+        # sums. Should it fail (a full disk for SQLite's temporary file), the sums are half
+        # changed: the book is not to be used again (TotalsCache makes it anew).
         if conn.in_transaction:
             raise RuntimeError("a totals book is brought up to date outside any transaction")
         with localcontext(_EXACT):
-            conn.execute("SAVEPOINT totals_book")
+            conn.execute("BEGIN")
             try:
                 self._update(conn, ledger, orders)
             except BaseException:
-                conn.execute("ROLLBACK TO totals_book")
-                conn.execute("RELEASE totals_book")
+                if conn.in_transaction:  # SQLite may have rolled it back itself (SQLITE_FULL)
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("RELEASE totals_book")
+            conn.execute("COMMIT")
 
     def _update(
         self, conn: sqlite3.Connection, ledger: Ledger, orders: Collection[int] | None

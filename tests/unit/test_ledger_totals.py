@@ -428,3 +428,15 @@ def test_a_book_whose_update_failed_is_made_anew(conn: sqlite3.Connection) -> No
     assert plain(cache.totals(conn, ledger)) == plain(ledger_totals(conn, ledger))
     tables = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'table'")
     assert tables.fetchone()[0] == 1  # the cache's book alone
+
+
+def test_a_book_is_not_brought_up_to_date_inside_a_callers_transaction(
+    conn: sqlite3.Connection,
+) -> None:
+    """A rollback of the caller's would take back the book's rows and not its sums."""
+    index = use_catalog(conn)
+    seed_purchases(conn, index, 20, start=datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(RuntimeError, match="outside any transaction"), transaction(conn):
+        ledger_totals(conn, Ledger(index, NOW))
+    tables = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'table'")
+    assert tables.fetchone()[0] == 0
