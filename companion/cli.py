@@ -27,7 +27,7 @@ from companion.catalog.validate import CatalogError, parse_catalog
 from companion.clock import local_text, now, parse
 from companion.config import DEFAULT_PORT, data_dir, db_path
 from companion.dashboard.session import new_login
-from companion.diagnostics.doctor import doctor_report, probe, running_port, standing, whose
+from companion.diagnostics.doctor import doctor_report, is_ours, probe, running_port, standing
 from companion.ledger.backup import BackupError, parse_backup, restore, write_backup
 from companion.ledger.claim import claim_evidence, claim_text
 from companion.ledger.limits import plausible
@@ -404,7 +404,7 @@ def cmd_pair(args: argparse.Namespace, home: Path) -> None:
             "Type it into Cashback Guard's options page in your browser. It works once, for 5 minutes."
         )
     port = running_port(home)
-    if whose(port, load_or_create(home).value) != "ours":
+    if not is_ours(port, load_or_create(home).value):
         # The code is kept in this data directory: only its own companion takes it.
         print(
             f"note: no companion is running for {home}; start one (`cashback-companion serve`)"

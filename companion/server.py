@@ -25,7 +25,7 @@ from aiohttp import web
 
 from companion.config import LOOPBACK, PORT_FILENAME
 from companion.dashboard.views import setup_dashboard
-from companion.diagnostics.doctor import whose, written_port
+from companion.diagnostics.doctor import is_ours, written_port
 from companion.http.api import ROUTES
 from companion.http.auth import setup_auth
 from companion.http.body_limit import MAX_BODY_BYTES, setup_body_limit
@@ -124,4 +124,4 @@ def _serving_port(home: Path) -> int | None:
     # Only this data directory's companion proves it holds its token (another one's, or any
     # other program there, cannot). Read only here: after a clean stop there is no port file,
     # and the start does not ask the keyring twice.
-    return port if whose(port, load_or_create(home).value) == "ours" else None
+    return port if is_ours(port, load_or_create(home).value) else None

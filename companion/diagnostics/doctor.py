@@ -32,8 +32,6 @@ def running_port(home: Path) -> int:
     return DEFAULT_PORT if written is None else written
 
 
-Whose = Literal["ours", "other", "none"]
-
 # Straight to the port, whatever http_proxy says: urllib sends loopback addresses through a
 # proxy too, and nothing asked of the companion is anyone else's business.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -46,9 +44,9 @@ def _ask(path: str, port: int, timeout: float) -> object:
         return json.load(answer)
 
 
-def whose(port: int, token: str, timeout: float = 1.0) -> Whose:
-    """Who answers on ``port``: the companion of the data directory whose token this is, a
-    companion of another data directory, or nobody that is one.
+def is_ours(port: int, token: str, timeout: float = 1.0) -> bool:
+    """Whether what answers on ``port`` is the companion of the data directory whose token
+    this is (not another data directory's, not some other program, not nobody).
 
     The token is never sent: any local program may be listening on the port (a stale port
     file, the default port taken first), so the companion is asked to prove it holds the
@@ -59,11 +57,9 @@ def whose(port: int, token: str, timeout: float = 1.0) -> Whose:
     except (OSError, ValueError, http.client.HTTPException):
         # Nothing there (URLError is an OSError), an HTTP error, or a listener that is no HTTP
         # server (a stale port file, another program on the port since: BadStatusLine).
-        return "none"
+        return False
     given = answer.get("proof") if isinstance(answer, dict) else None
-    if not isinstance(given, str):
-        return "none"
-    return "ours" if hmac.compare_digest(given, proof(token, challenge)) else "other"
+    return isinstance(given, str) and hmac.compare_digest(given, proof(token, challenge))
 
 
 # Who answers on a port: this data directory's companion, nobody, or someone else (another data
@@ -83,7 +79,7 @@ def standing(port: int, token: str | None = None, timeout: float = 1.0) -> tuple
             "absent",
             f"not running on 127.0.0.1:{port}; start it with `cashback-companion serve`",
         )
-    if token is not None and whose(port, token, timeout) != "ours":
+    if token is not None and not is_ours(port, token, timeout):
         return "stranger", (
             f"not running: 127.0.0.1:{port} answers, but not as this data directory's"
             " companion; start this one with `cashback-companion serve --port N`"
@@ -114,16 +110,15 @@ def permissions(home: Path) -> str:
 def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
     conn = connect(db_path(home))
     stored = load_catalog(conn)
+    token = load_or_create(home)  # once: a keyring may ask the shopper to unlock it
     return {
         "version": __version__,
         "data": str(home),
         "database": f"{db_path(home)} (schema {schema_version(conn)})",
-        "token store": load_or_create(home).store,
+        "token store": token.store,
         "permissions": permissions(home),
         "catalog": f"{stored.version} from {stored.source}"
         if stored
         else "none yet (imported on first start)",
-        "companion": probe(
-            port if port is not None else running_port(home), token=load_or_create(home).value
-        ),
+        "companion": probe(port if port is not None else running_port(home), token=token.value),
     }
