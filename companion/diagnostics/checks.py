@@ -47,10 +47,10 @@ CLIENT_BLOCK_ERRORS = frozenset(
     {"net::ERR_BLOCKED_BY_CLIENT", "Error code 2147500036", "extension_page"}
 )
 
-# At most this many names go into one sentence; the rest are left out, not the sentence cut.
 # How long the extension follows a program's redirect to the store (ACTIVATION_TIMEOUT_MS in
 # extension/js/constants.js; tests/unit/test_checks.py holds the two equal).
 LANDING_WAIT_SECONDS = 120
+# At most this many names go into one sentence; the rest are left out, not the sentence cut.
 MAX_NAMES = 5
 MAX_NAME_CHARS = 60
 # The longest argument a verdict holds (a list of names, a host): what a backup takes back.

@@ -291,7 +291,7 @@ class Book:
         """A book of every order in the database."""
         book = cls(conn)
         try:
-            book.update(conn, ledger, None)
+            book.update(ledger, None)
         except BaseException:
             book.close()
             raise
@@ -301,9 +301,7 @@ class Book:
         with contextlib.suppress(sqlite3.Error):  # the connection may be closed already
             self._conn.execute(f"DROP TABLE IF EXISTS temp.{self._table}")
 
-    def update(
-        self, conn: sqlite3.Connection, ledger: Ledger, orders: Collection[int] | None
-    ) -> None:
+    def update(self, ledger: Ledger, orders: Collection[int] | None) -> None:
         """Work out again ``orders`` (every order for ``None``), as the database has them now:
         an order no longer there is taken out. The other orders of a capped month one of them
         was or is in get their new share of its cap."""
@@ -313,21 +311,20 @@ class Book:
         # inside a caller's, a rollback of the caller's would take back the rows and not the
         # sums. Should it fail (a full disk for SQLite's temporary file), the sums are half
         # changed: the book is not to be used again (TotalsCache makes it anew).
+        conn = self._conn
         if conn.in_transaction:
             raise RuntimeError("a totals book is brought up to date outside any transaction")
         with localcontext(_EXACT):
             conn.execute("BEGIN")
             try:
-                self._update(conn, ledger, orders)
+                self._update(ledger, orders)
             except BaseException:
                 if conn.in_transaction:  # SQLite may have rolled it back itself (SQLITE_FULL)
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
-    def _update(
-        self, conn: sqlite3.Connection, ledger: Ledger, orders: Collection[int] | None
-    ) -> None:
+    def _update(self, ledger: Ledger, orders: Collection[int] | None) -> None:
         moved: set[CapMonth] = set()
         if orders is not None:
             for old in self._parts_of(orders):
@@ -337,7 +334,7 @@ class Book:
             self._each(f'DELETE FROM {self._table} WHERE "order" IN ({{}})', orders)  # noqa: S608
         # A few thousand orders at a time: what is worked out of each is let go before the
         # next, so the process does not hold a whole ledger's worth at once.
-        rows = _rows(conn, orders)
+        rows = _rows(self._conn, orders)
         while read := list(_read(islice(rows, _BATCH), ledger)):
             parts = _parts(read, ledger)
             self._write(parts)
@@ -556,7 +553,7 @@ class TotalsCache:
                 self._rebuild(conn, ledger, last, key)
             else:
                 try:
-                    self._book.update(conn, ledger, {order for _, order in listed})
+                    self._book.update(ledger, {order for _, order in listed})
                 except BaseException:
                     # Its sums were half changed: the next visit starts anew.
                     self._book.close()
