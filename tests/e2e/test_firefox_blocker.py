@@ -20,11 +20,12 @@ from tests.e2e.shopper import FirefoxShopper, Shopper
 ADBLOCK = Path(__file__).parent / "extensions" / "adblock"
 
 
+# Firefox alone: Chromium's is in tests/e2e/test_checks.py.
+@pytest.mark.parametrize("shopper", ["firefox"], indirect=True)
 def test_a_blocked_redirect_is_named_in_firefox(
     shopper: Shopper, companion: Companion, sites: Sites
 ) -> None:
-    if not isinstance(shopper, FirefoxShopper):
-        pytest.skip("Chromium: tests/e2e/test_checks.py")
+    assert isinstance(shopper, FirefoxShopper)
     pair(shopper, companion)
     shopper.firefox.command(
         "webExtension.install", {"extensionData": {"type": "path", "path": str(ADBLOCK)}}
