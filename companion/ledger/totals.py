@@ -10,7 +10,8 @@ orders a capped program confirmed in one month share it, so they are worked out 
 (:func:`_parts`). :class:`Book` holds every order's part and the sums they add up to, and takes
 an order's old part out before it adds the new one, so :class:`TotalsCache` works out again only
 the orders written since the last visit (and the others of their capped months). Decimal sums
-are exact, so taking a part out leaves what the other parts add up to.
+are exact, so taking a part out leaves what the other parts add up to. A store's sums are added
+up again from its parts instead: there can be as many stores as orders.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ _ZERO = timedelta(0)
 _EXACT = Context(prec=64)
 # Orders read in one statement when only some are wanted (SQLite's limit on parameters is 32,766).
 _CHUNK = 500
-# Orders worked out at a time (see Book.update).
-_BATCH = 2_000
+# Orders worked out at a time (see Book.update): what is worked out of each batch is let go
+# before the next. At 2,000 a build left 6 MiB more of the process's memory taken, in the
+# allocator's part-used blocks, than at 200, and took no less time.
+_BATCH = 200
+# Stores the totals page shows: its chart's bars.
+STORES_SHOWN = 15
 
 
 @dataclass
@@ -59,7 +64,8 @@ class ProgramTotals:
 @dataclass
 class Totals:
     programs: list[ProgramTotals]
-    # (name, currency) → sums, largest expected first.
+    # (name, currency, sums), largest expected first (then by name and currency): the stores
+    # asked for (``STORES_SHOWN``), the categories all.
     stores: list[tuple[str, str, Sums]]
     categories: list[tuple[str, str, Sums]]
 
@@ -142,7 +148,42 @@ _BOOK_COLUMNS = """
     confirmed_month TEXT, credited_month TEXT, cap_program TEXT, cap_year INTEGER,
     cap_month_number INTEGER, confirmed_on TEXT, ordered_at TEXT NOT NULL, basis TEXT, share TEXT
 """
+# A store's sums, added up from its parts by SQLite (the book's table) in the order of
+# ``Sums``' fields, as exact decimal text (``_DecimalSum``); ``rank`` is ``expected`` as a
+# float, indexed, for finding the largest few (exact ordering among them is Python's).
+_STORE_COLUMNS = """
+    store_name TEXT NOT NULL, currency TEXT NOT NULL, expected TEXT NOT NULL,
+    confirmed TEXT NOT NULL, over_cap TEXT NOT NULL, credited TEXT NOT NULL,
+    orders INTEGER NOT NULL, rank REAL NOT NULL, PRIMARY KEY (store_name, currency)
+"""
+# The sums of the stores of the parts the trailing condition picks, as ``_add`` adds them.
+_STORE_SUMS = """
+SELECT store_name, currency,
+       totals_sum(CASE WHEN state IS NOT 'declined' THEN expected END) AS expected,
+       totals_sum(CASE WHEN state IN ('confirmed', 'credited') THEN expected END),
+       totals_sum(CASE WHEN state IN ('confirmed', 'credited') THEN over_cap END),
+       totals_sum(CASE WHEN state IS NOT 'declined' THEN credited END),
+       COUNT(*)
+FROM {parts} {where} GROUP BY store_name, currency
+"""
 _BOOKS = count(1)
+# More than a decimal's relative error as a float (SQLite's text to REAL is within an ulp or two).
+_RANK_ERROR = 1e-12
+
+
+class _DecimalSum:
+    """SQLite aggregate ``totals_sum``: the exact sum of decimal texts, NULLs left out, as text
+    ("0" for none). SQLite's own SUM would add them as floats."""
+
+    def __init__(self) -> None:
+        self._sum = Decimal(0)
+
+    def step(self, value: str | None) -> None:
+        if value is not None:
+            self._sum = _EXACT.add(self._sum, Decimal(value))
+
+    def finalize(self) -> str:
+        return str(self._sum)
 
 
 class _Read(NamedTuple):
@@ -268,13 +309,22 @@ class Book:
 
     The parts are rows of a temporary table of the connection's (SQLite keeps it in a file of
     its own, in its page cache as far as that goes): held as Python objects, they kept 36 MiB
-    more of the companion's memory at 100,000 orders (docs/reliability.md). Only the sums are in
-    memory. ``close`` drops the table.
+    more of the companion's memory at 100,000 orders (docs/reliability.md). So are the stores'
+    sums, of which there can be one an order (30 MiB more as objects at 41,666 stores): a
+    store's are added up again from its parts when one of them changes. The sums per program and
+    month and per category, a few hundred, are in memory. ``close`` drops the tables.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._table = f"totals_book_{next(_BOOKS)}"
+        self._store_table = f"{self._table}_stores"
+        # typeshed's protocol for an aggregate has it take and give integers alone.
+        conn.create_aggregate("totals_sum", 1, _DecimalSum)  # type: ignore[arg-type]
+        # The book's tables are some 30 MB at 100,000 orders, in a file the system caches like
+        # any other: SQLite's own cache of them need not be its default 2 MiB (of memory the
+        # companion then keeps).
+        conn.execute("PRAGMA temp.cache_size = -512")
         conn.execute(f"CREATE TEMP TABLE {self._table} ({_BOOK_COLUMNS})")
         conn.execute(
             f"CREATE INDEX temp.{self._table}_cap"
@@ -282,9 +332,17 @@ class Book:
             " WHERE cap_program IS NOT NULL"
         )
         conn.execute(f'CREATE INDEX temp.{self._table}_program ON {self._table} (program, "order")')
+        conn.execute(
+            f"CREATE INDEX temp.{self._table}_store ON {self._table} (store_name, currency)"
+        )
+        conn.execute(f"CREATE TEMP TABLE {self._store_table} ({_STORE_COLUMNS})")
+        conn.execute(
+            f"CREATE INDEX temp.{self._store_table}_rank ON {self._store_table} (rank DESC)"
+        )
         self._programs: dict[str, _Program] = {}
-        self._stores: dict[tuple[str, str], Sums] = {}
         self._categories: dict[tuple[str, str], Sums] = {}
+        # Stores a part was taken out of or added to since their sums were last added up.
+        self._touched: set[tuple[str, str]] = set()
 
     @classmethod
     def of(cls, conn: sqlite3.Connection, ledger: Ledger) -> Book:
@@ -300,6 +358,7 @@ class Book:
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # the connection may be closed already
             self._conn.execute(f"DROP TABLE IF EXISTS temp.{self._table}")
+            self._conn.execute(f"DROP TABLE IF EXISTS temp.{self._store_table}")
 
     def update(self, ledger: Ledger, orders: Collection[int] | None) -> None:
         """Work out again ``orders`` (every order for ``None``), as the database has them now:
@@ -329,22 +388,50 @@ class Book:
         if orders is not None:
             for old in self._parts_of(orders):
                 self._count(old, -1)
+                self._touched.add(old.store)
                 if old.cap_month is not None:
                     moved.add(old.cap_month)
             self._each(f'DELETE FROM {self._table} WHERE "order" IN ({{}})', orders)  # noqa: S608
-        # A few thousand orders at a time: what is worked out of each is let go before the
-        # next, so the process does not hold a whole ledger's worth at once.
+        # A few hundred orders at a time (_BATCH), so the process does not hold a whole
+        # ledger's worth at once.
         rows = _rows(self._conn, orders)
         while read := list(_read(islice(rows, _BATCH), ledger)):
             parts = _parts(read, ledger)
             self._write(parts)
             for part in parts:
                 self._count(part, 1)
+                if orders is not None:  # else every store is added up
+                    self._touched.add(part.store)
                 if part.cap_month is not None:
                     moved.add(part.cap_month)
         # Then each capped month the orders were or are in shares its cap out again.
         for month in moved:
             self._share_out(month)
+        self._add_up_stores(everything=orders is None)
+
+    def _add_up_stores(self, *, everything: bool) -> None:
+        """Add up again the sums of the stores whose parts changed (of all, when every part
+        was written anew)."""
+        insert = (
+            f"INSERT OR REPLACE INTO {self._store_table}"  # noqa: S608 (our own tables' names)
+            " SELECT *, CAST(expected AS REAL) FROM ({})"
+        )
+        if everything:
+            self._conn.execute(f"DELETE FROM {self._store_table}")  # noqa: S608
+            self._conn.execute(insert.format(_STORE_SUMS.format(parts=self._table, where="")))
+        else:
+            one = _STORE_SUMS.format(
+                parts=self._table, where="WHERE store_name = ? AND currency = ?"
+            )
+            for store in self._touched:
+                self._conn.execute(
+                    f"DELETE FROM {self._store_table}"  # noqa: S608
+                    " WHERE store_name = ? AND currency = ?",
+                    store,
+                )
+                # No row when the store has no part left: it is gone from the totals.
+                self._conn.execute(insert.format(one), store)
+        self._touched.clear()
 
     def _share_out(self, month: CapMonth) -> None:
         program, (year, number) = month
@@ -378,6 +465,7 @@ class Book:
                 now = part._replace(expected=expected, over_cap=over_cap, share=share)
                 self._count(part, -1)
                 self._count(now, 1)
+                self._touched.add(part.store)
                 moved.append(now)
         self._write(moved)
 
@@ -411,13 +499,13 @@ class Book:
 
     def _count(self, part: _Part, sign: int) -> None:
         """Add a part to the sums (``sign`` 1), or take it out (-1)."""
-        for table, key in ((self._stores, part.store), (self._categories, part.category_key)):
-            sums = table.get(key)
-            if sums is None:
-                sums = table[key] = Sums()
-            _add(sums, part, sign)
-            if not sums.orders:
-                del table[key]
+        key = part.category_key
+        sums = self._categories.get(key)
+        if sums is None:
+            sums = self._categories[key] = Sums()
+        _add(sums, part, sign)
+        if not sums.orders:
+            del self._categories[key]
         program = self._programs.get(part.program)
         if program is None:
             program = self._programs[part.program] = _Program()
@@ -445,8 +533,9 @@ class Book:
             del program.months[key]
         return month.sums
 
-    def totals(self) -> Totals:
-        """The sums as they stand, copied: the book goes on changing, the page it made not."""
+    def totals(self, stores: int | None = STORES_SHOWN) -> Totals:
+        """The sums as they stand, copied: the book goes on changing, the page it made not.
+        The ``stores`` with the largest expected (``None``: every store)."""
         programs = []
         for program_id, program in self._programs.items():
             name, currency, cap = self._conn.execute(
@@ -468,9 +557,35 @@ class Book:
             )
         return Totals(
             programs=sorted(programs, key=lambda p: p.program_name),
-            stores=_largest_first(self._stores.items()),
+            stores=self._largest_stores(stores),
             categories=_largest_first(self._categories.items()),
         )
+
+    def _largest_stores(self, wanted: int | None) -> list[tuple[str, str, Sums]]:
+        select = f"SELECT * FROM {self._store_table}"  # noqa: S608 (our own table's name)
+        if wanted is None:
+            rows = self._conn.execute(select).fetchall()
+        else:
+            # The float rank finds the few that can be among the largest: every store at least
+            # as large as the last of the first ``wanted`` by rank, less the float's error.
+            last = self._conn.execute(
+                f"SELECT rank FROM {self._store_table}"  # noqa: S608
+                " ORDER BY rank DESC LIMIT 1 OFFSET ?",
+                (wanted - 1,),
+            ).fetchone()
+            if last is None:
+                rows = self._conn.execute(select).fetchall()
+            else:
+                floor = last[0] - abs(last[0]) * _RANK_ERROR
+                rows = self._conn.execute(select + " WHERE rank >= ?", (floor,)).fetchall()
+        found = _largest_first(
+            (
+                (name, currency),
+                Sums(Decimal(expected), Decimal(confirmed), Decimal(over), Decimal(credited), n),
+            )
+            for name, currency, expected, confirmed, over, credited, n, _ in rows
+        )
+        return found if wanted is None else found[:wanted]
 
 
 def _rows(conn: sqlite3.Connection, orders: Collection[int] | None) -> Iterator[tuple[object, ...]]:
@@ -502,15 +617,16 @@ def _largest_first(
 ) -> list[tuple[str, str, Sums]]:
     return sorted(
         ((name, currency, dataclasses.replace(sums)) for (name, currency), sums in items),
-        key=lambda entry: (-entry[2].expected, entry[0]),
+        # copy_negate: exact, where unary minus rounds to the context's 28 digits.
+        key=lambda entry: (entry[2].expected.copy_negate(), entry[0], entry[1]),
     )
 
 
-def ledger_totals(conn: sqlite3.Connection, ledger: Ledger) -> Totals:
-    """The totals of every order, worked out from scratch."""
+def ledger_totals(conn: sqlite3.Connection, ledger: Ledger, stores: int | None = None) -> Totals:
+    """The totals of every order, worked out from scratch (``stores``: as ``Book.totals``)."""
     book = Book.of(conn, ledger)
     try:
-        return book.totals()
+        return book.totals(stores)
     finally:
         book.close()
 
@@ -531,14 +647,18 @@ class TotalsCache:
         self._key: tuple[object, ...] | None = None
         self._book: Book | None = None
         self._seen = 0
-        self._totals: Totals | None = None
+        # The last totals given, and how many stores they have.
+        self._totals: tuple[int | None, Totals] | None = None
 
-    def totals(self, conn: sqlite3.Connection, ledger: Ledger) -> Totals:
+    def totals(
+        self, conn: sqlite3.Connection, ledger: Ledger, stores: int | None = STORES_SHOWN
+    ) -> Totals:
+        """The totals now (``stores``: as ``Book.totals``)."""
         # Read before the orders are: a change made in between is read again next time, and
         # working out an order again is harmless.
         last = _last_change(conn)
         key = (conn, ledger.index.version)
-        if self._book is None or self._totals is None or key != self._key or last < self._seen:
+        if self._book is None or key != self._key or last < self._seen:
             self._rebuild(conn, ledger, last, key)
         elif last != self._seen:
             # One statement, so that a prune by another process cannot fall between reading
@@ -552,6 +672,7 @@ class TotalsCache:
                 # what changed in between is not known.
                 self._rebuild(conn, ledger, last, key)
             else:
+                self._totals = None
                 try:
                     self._book.update(ledger, {order for _, order in listed})
                 except BaseException:
@@ -560,20 +681,21 @@ class TotalsCache:
                     self._book = None
                     raise
                 self._seen = last
-                self._totals = self._book.totals()
-        assert self._totals is not None
-        return self._totals
+        assert self._book is not None
+        if self._totals is None or self._totals[0] != stores:
+            self._totals = (stores, self._book.totals(stores))
+        return self._totals[1]
 
     def _rebuild(
         self, conn: sqlite3.Connection, ledger: Ledger, last: int, key: tuple[object, ...]
     ) -> None:
+        self._totals = None
         if self._book is not None:
             self._book.close()
             self._book = None
         self._book = Book.of(conn, ledger)
         self._seen = last
         self._key = key
-        self._totals = self._book.totals()
 
 
 def _last_change(conn: sqlite3.Connection) -> int:

@@ -10,7 +10,7 @@ import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -31,7 +31,7 @@ from companion.ledger.orders import (
     mark,
     offer_of,
 )
-from companion.ledger.totals import Totals, TotalsCache, ledger_totals
+from companion.ledger.totals import STORES_SHOWN, Totals, TotalsCache, ledger_totals
 from companion.storage.db import connect, transaction
 from tests.unit.ledger_seed import CATALOG, click, order, seed_purchases, use_catalog
 
@@ -99,7 +99,7 @@ def reference_totals(conn: sqlite3.Connection, ledger: Ledger) -> Any:
     def largest_first(items: dict[tuple[str, str], list[Any]]) -> list[Any]:
         return sorted(
             ((name, currency, tuple(sums)) for (name, currency), sums in items.items()),
-            key=lambda entry: (-entry[2][0], entry[0]),
+            key=lambda entry: (-entry[2][0], entry[0], entry[1]),
         )
 
     return (
@@ -222,42 +222,90 @@ def test_totals_are_kept_until_an_order_is_written(conn: sqlite3.Connection) -> 
     seed_purchases(conn, index, 120, start=datetime(2025, 12, 1, tzinfo=UTC))
     ledger = Ledger(index, NOW)
     cache = TotalsCache()
-    first = cache.totals(conn, ledger)
-    assert cache.totals(conn, Ledger(index, NOW + timedelta(hours=5))) is first
+    first = cache.totals(conn, ledger, None)
+    assert cache.totals(conn, Ledger(index, NOW + timedelta(hours=5)), None) is first
     # A mark on this connection: made again, and right.
     waiting = next(r for r in iter_records(conn, ledger, LogFilter(state="overdue")))
     mark(conn, ledger, waiting["id"], "decline")
-    second = cache.totals(conn, ledger)
+    second = cache.totals(conn, ledger, None)
     assert second is not first
     assert plain(second) == plain(ledger_totals(conn, ledger)) != plain(first)
-    assert cache.totals(conn, ledger) is second
+    assert cache.totals(conn, ledger, None) is second
     # Writes that touch no order (a login, a page the shopper opened): kept.
     other = connect(db_path(data_dir()))
     new_login(other, NOW)
     with transaction(other):
         other.execute("UPDATE clicks SET pages_seen = pages_seen + 1, status = 'landed'")
-    assert cache.totals(conn, ledger) is second
+    assert cache.totals(conn, ledger, None) is second
     # An order written by another connection (the CLI is another process).
     with transaction(other):
         other.execute("UPDATE orders SET declined_on = NULL, confirmed_on = NULL")
-    third = cache.totals(conn, ledger)
+    third = cache.totals(conn, ledger, None)
     assert third is not second
     assert plain(third) == plain(ledger_totals(conn, ledger)) != plain(second)
-    assert cache.totals(conn, ledger) is third
+    assert cache.totals(conn, ledger, None) is third
     # A click's summed fields changed (no code does this today; a hand edit of the database).
     with transaction(other):
         other.execute("UPDATE clicks SET partner_name = partner_name || ' (renamed)'")
     other.close()
-    renamed_store = cache.totals(conn, ledger)
+    renamed_store = cache.totals(conn, ledger, None)
     assert renamed_store is not third
-    assert cache.totals(conn, ledger) is renamed_store
+    assert cache.totals(conn, ledger, None) is renamed_store
     third = renamed_store
     # A new catalog.
     renamed = copy.deepcopy(CATALOG)
     renamed["partners"][0]["category"] = "travel"
-    fourth = cache.totals(conn, Ledger(use_catalog(conn, renamed), NOW))
+    fourth = cache.totals(conn, Ledger(use_catalog(conn, renamed), NOW), None)
     assert fourth is not third
     assert dataclasses.asdict(fourth) != dataclasses.asdict(third)
+
+
+def test_the_stores_shown_are_the_largest_exactly(conn: sqlite3.Connection) -> None:
+    """The page shows the first ``STORES_SHOWN`` of every store's sums, largest expected first
+    and by name on a tie, told apart exactly where their floats are the same: the book finds
+    them by a float rank, and a cut by float and name would show the wrong stores."""
+    uncapped = zoned_catalog()
+    for program in uncapped["programs"]:
+        program.pop("monthly_cap", None)
+    index = use_catalog(conn, uncapped)
+    ledger = Ledger(index, NOW)
+    seed_purchases(conn, index, 200, start=datetime(2026, 1, 1, tzinfo=UTC))
+    with transaction(conn):
+        conn.execute("UPDATE clicks SET partner_name = 'Store ' || (rowid % 40)")
+        conn.execute("UPDATE orders SET partner_name = 'Store ' || (id % 40)")
+        conn.execute("UPDATE orders SET declined_on = '2026-02-21'")
+        # One order of each of Store 0 to Store 19 paid ten billion and a 20th decimal that is
+        # smaller the higher the number: twenty sums one float, whose order is not the names'.
+        first: dict[str, int] = {}
+        for row, name in conn.execute(
+            "SELECT o.id, COALESCE(c.partner_name, o.partner_name) FROM orders AS o"
+            " LEFT JOIN clicks AS c ON c.click_id = o.click_id ORDER BY o.id"
+        ).fetchall():
+            first.setdefault(name, row)
+        for number in range(20):
+            conn.execute(
+                "UPDATE orders SET declined_on = NULL, confirmed_on = '2026-02-20',"
+                " confirmed_cashback = ? WHERE id = ?",
+                (f"10000000000.{100 - number:020d}", first[f"Store {number}"]),
+            )
+    cache = TotalsCache()
+    every = plain(cache.totals(conn, ledger, None))
+    with localcontext(Context(prec=64)):  # exact at these sums, as the book is
+        assert every == reference_totals(conn, ledger)
+    stores = every[1]
+    assert len(stores) == 40
+    assert [name for name, _, _ in stores[:STORES_SHOWN]] == [f"Store {n}" for n in range(15)]
+    assert len({float(sums[0]) for _, _, sums in stores[:20]}) == 1
+    shown = plain(cache.totals(conn, ledger))
+    assert shown[1] == stores[:STORES_SHOWN]
+    assert (shown[0], shown[2]) == (every[0], every[2])
+    # After a write the stores shown are the new largest, a store gone with its last order.
+    with transaction(conn):
+        conn.execute("DELETE FROM orders WHERE id = ?", (first["Store 0"],))
+    after = plain(cache.totals(conn, ledger))
+    assert [name for name, _, _ in after[1]] == [f"Store {n}" for n in range(1, 16)]
+    with localcontext(Context(prec=64)):
+        assert after == plain(ledger_totals(conn, ledger, STORES_SHOWN))
 
 
 def test_kept_totals_follow_each_write_as_if_made_anew(conn: sqlite3.Connection) -> None:
@@ -269,7 +317,7 @@ def test_kept_totals_follow_each_write_as_if_made_anew(conn: sqlite3.Connection)
     seed_purchases(conn, index, 240, start=datetime(2025, 12, 1, tzinfo=UTC),
                    step=timedelta(hours=7, minutes=31))  # fmt: skip
     cache = TotalsCache()
-    cache.totals(conn, ledger)
+    cache.totals(conn, ledger, None)
     random = Random(7)
     other = connect(db_path(data_dir()))
 
@@ -351,7 +399,7 @@ def test_kept_totals_follow_each_write_as_if_made_anew(conn: sqlite3.Connection)
         # writes nothing, which the cache must see as well.
         with contextlib.suppress(LedgerError):
             write()
-        kept = cache.totals(conn, ledger)
+        kept = cache.totals(conn, ledger, None)
         assert plain(kept) == plain(ledger_totals(conn, ledger)), (step, write.__name__)
         if step % 15 == 0:
             assert plain(kept) == reference_totals(conn, ledger), (step, write.__name__)
@@ -365,7 +413,7 @@ def test_a_cache_further_behind_than_the_changes_kept_starts_anew(
     seed_purchases(conn, index, 60, start=datetime(2025, 12, 1, tzinfo=UTC))
     ledger = Ledger(index, NOW)
     cache = TotalsCache()
-    first = cache.totals(conn, ledger)
+    first = cache.totals(conn, ledger, None)
     # Writes that outran the list of changes (migration 7 keeps the last 10,000): the first
     # change after the cache's last visit, the only one of its order, is gone from it.
     with transaction(conn):
@@ -382,7 +430,7 @@ def test_a_cache_further_behind_than_the_changes_kept_starts_anew(
     ).fetchone()
     assert kept == 10_000
     assert last - oldest == 9_999
-    second = cache.totals(conn, ledger)
+    second = cache.totals(conn, ledger, None)
     assert plain(second) == plain(ledger_totals(conn, ledger)) != plain(first)
 
 
@@ -400,9 +448,9 @@ def test_kept_sums_stay_exact_for_the_largest_and_smallest_amounts(
     mark(conn, ledger, large["id"], "confirm", day, Decimal("999999999999.12345678901234567891"))
     mark(conn, ledger, small["id"], "confirm", day, Decimal("1E-20"))
     cache = TotalsCache()
-    cache.totals(conn, ledger)
+    cache.totals(conn, ledger, None)
     mark(conn, ledger, large["id"], "confirm", day, Decimal(0))
-    assert plain(cache.totals(conn, ledger)) == plain(ledger_totals(conn, ledger))
+    assert plain(cache.totals(conn, ledger, None)) == plain(ledger_totals(conn, ledger))
 
 
 def test_a_book_whose_update_failed_is_made_anew(conn: sqlite3.Connection) -> None:
@@ -412,7 +460,7 @@ def test_a_book_whose_update_failed_is_made_anew(conn: sqlite3.Connection) -> No
     ledger = Ledger(index, NOW)
     seed_purchases(conn, index, 600, start=datetime(2026, 1, 1, tzinfo=UTC))
     cache = TotalsCache()
-    cache.totals(conn, ledger)
+    cache.totals(conn, ledger, None)
     (pages,) = conn.execute("PRAGMA temp.page_count").fetchone()
     conn.execute(f"PRAGMA temp.max_page_count = {pages}")
     with transaction(conn):
@@ -421,13 +469,13 @@ def test_a_book_whose_update_failed_is_made_anew(conn: sqlite3.Connection) -> No
             " confirmed_cashback = '123456789012.12345678901234567891' WHERE id % 2 = 0"
         )
     with pytest.raises(sqlite3.OperationalError, match="full"):
-        cache.totals(conn, ledger)
+        cache.totals(conn, ledger, None)
     with pytest.raises(sqlite3.OperationalError, match="full"):
-        cache.totals(conn, ledger)  # made anew, and full again
+        cache.totals(conn, ledger, None)  # made anew, and full again
     conn.execute("PRAGMA temp.max_page_count = 1000000")
-    assert plain(cache.totals(conn, ledger)) == plain(ledger_totals(conn, ledger))
+    assert plain(cache.totals(conn, ledger, None)) == plain(ledger_totals(conn, ledger))
     tables = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'table'")
-    assert tables.fetchone()[0] == 1  # the cache's book alone
+    assert tables.fetchone()[0] == 2  # the cache's book alone: its parts and its stores
 
 
 def test_a_book_is_not_brought_up_to_date_inside_a_callers_transaction(
