@@ -163,6 +163,9 @@ class StoredPartners:
         entry: Entry = json.loads(text)
         return entry
 
+    def category(self, partner_id: str) -> str | None:
+        return self._read("SELECT version, category FROM catalog_partners WHERE id = ?", partner_id)
+
 
 def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex | None:
     """The stored catalog's index, its partner records read through ``connection``; ``None``
@@ -185,12 +188,8 @@ def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex
     # Plain tuples, not the connection's named rows: tens of thousands of them, once per start.
     rows = conn.cursor()
     rows.row_factory = None
-    # Interned: every partner id is a key of `categories` and a value in `hosts`, once.
+    # Interned: a partner of several domains is the value of each, once.
     intern = sys.intern
-    categories = {
-        intern(partner_id): intern(category)
-        for partner_id, category in rows.execute("SELECT id, category FROM catalog_partners")
-    }
     hosts = {
         host: None if partner_id is None else intern(partner_id)
         for host, partner_id in rows.execute("SELECT host, partner_id FROM catalog_hosts")
@@ -200,7 +199,6 @@ def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex
         programs=head.programs,
         extensions=head.extensions,
         hosts=hosts,
-        categories=categories,
         source=StoredPartners(connection, version),
     )
 

@@ -43,6 +43,7 @@ from companion.ledger.backup import write_backup
 from companion.ledger.claim import claim_evidence, claim_text
 from companion.ledger.limits import plausible
 from companion.ledger.orders import (
+    STORE_CHOICES,
     Cursor,
     Ledger,
     LedgerError,
@@ -280,7 +281,7 @@ async def log_page(request: web.Request, visit: Visit) -> web.StreamResponse:
         return _message(request, visit.lang, 400, "bad_filter", "bad_filter_text")
     state = request.app[STATE]
     records, cursor = await state.db(purchase_page, _ledger(request), filt, PAGE_SIZE, before)
-    stores = await state.db(stores_in_log)
+    choices = await state.db(stores_in_log, STORE_CHOICES, filt.store)
     return _render(
         request,
         "log.html",
@@ -290,7 +291,9 @@ async def log_page(request: web.Request, visit: Visit) -> web.StreamResponse:
         records=records,
         filters={key: request.query.get(key, "") for key in _FILTER_KEYS},
         filtered=any(request.query.get(key) for key in _FILTER_KEYS),
-        stores=stores,
+        stores=choices.stores,
+        stores_more=choices.more,
+        store_choices=STORE_CHOICES,
         programs=[(p.id, p.name) for p in state.index.programs.values()],
         states=LEDGER_STATES,
         older=None if cursor is None else "?" + _query_of(request, before=cursor),

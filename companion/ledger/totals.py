@@ -70,14 +70,16 @@ class Totals:
     categories: list[tuple[str, str, Sums]]
 
 
-# Every order with what its click knows. The trailing condition is left for the caller: all
+# Every order with what its click knows, and its store's category in the stored catalog (read
+# from catalog_partners_categories alone). The trailing condition is left for the caller: all
 # orders, or those of some rows.
 _ORDERS = """
 SELECT o.id, COALESCE(c.program_id, o.program_id), COALESCE(c.program_name, o.program_name),
        COALESCE(c.partner_id, o.partner_id), COALESCE(c.partner_name, o.partner_name),
        COALESCE(c.offer, o.offer), o.ordered_at, o.amount, o.currency, o.confirmed_on,
-       o.confirmed_cashback, o.credited_on, o.credited_cashback, o.declined_on
+       o.confirmed_cashback, o.credited_on, o.credited_cashback, o.declined_on, p.category
 FROM orders AS o LEFT JOIN clicks AS c ON c.click_id = o.click_id
+LEFT JOIN catalog_partners AS p ON p.id = COALESCE(c.partner_id, o.partner_id)
 """
 
 # A capped program's month of confirmations: (program id, (year, month)).
@@ -201,7 +203,7 @@ class _Read(NamedTuple):
 def _read(rows: Iterable[tuple[object, ...]], ledger: Ledger) -> Iterator[_Read]:
     for row in rows:
         order, program_id, _, _, _, offer_text, ordered_at, *stored = row
-        amount, currency, confirmed_on, confirmed_cashback, credited_on, _, declined_on = stored
+        amount, currency, confirmed_on, confirmed_cashback, credited_on, _, declined_on, _ = stored
         offer = offer_of(str(offer_text))
         program_rules = ledger.rules_for(str(program_id), offer)
         facts = order_facts(
@@ -228,13 +230,12 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _parts(read: Iterable[_Read], ledger: Ledger) -> list[_Part]:
+def _parts(read: Iterable[_Read]) -> list[_Part]:
     """The parts of ``read``. A capped order's share of its month's cap is not known yet: its
     part counts it whole, and :meth:`Book.update` gives it its share."""
-    categories: dict[str, str] = {}
     parts: list[_Part] = []
     for entry in read:
-        _, program_id, program_name, partner_id, partner_name = entry.row[:5]
+        _, program_id, program_name, _, partner_name = entry.row[:5]
         credited_text = entry.row[12]
         facts, program_rules = entry.facts, entry.rules
         state = rules.marked_state(facts)
@@ -242,9 +243,7 @@ def _parts(read: Iterable[_Read], ledger: Ledger) -> list[_Part]:
         share = None if entry.capped else entry.basis
         expected, over_cap = rules.expected_cashback(state, facts, program_rules, share)
         credited = None if credited_text is None else Decimal(str(credited_text))
-        category = categories.get(str(partner_id))
-        if category is None:
-            category = categories[str(partner_id)] = ledger.category(str(partner_id)) or "other"
+        category = str(entry.row[14] or "other")  # a store the catalog no longer has: "other"
         confirmed_on = facts.confirmed_on
         parts.append(
             _Part(
@@ -396,7 +395,7 @@ class Book:
         # ledger's worth at once.
         rows = _rows(self._conn, orders)
         while read := list(_read(islice(rows, _BATCH), ledger)):
-            parts = _parts(read, ledger)
+            parts = _parts(read)
             self._write(parts)
             for part in parts:
                 self._count(part, 1)

@@ -52,6 +52,8 @@ class PartnerSource(Protocol):
 
     def entry(self, partner_id: str) -> Entry | None: ...
 
+    def category(self, partner_id: str) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class OfferView:
@@ -143,20 +145,20 @@ class PartnerIndex:
         programs: Iterable[Program],
         extensions: KnownExtensions,
         hosts: dict[str, str | None],
-        categories: dict[str, str],
         source: PartnerSource,
     ) -> None:
         self.version = version
         self.programs = {program.id: program for program in programs}
         self.extensions = extensions
+        # Matching's one table. Everything else about a partner is read from ``source`` when
+        # asked, and the last few kept: a table of every partner's category took 1.8 MiB more
+        # of the companion's memory with a catalog of 41,666 partners (docs/reliability.md).
         self.hosts = hosts
-        # Every partner's id with its category: the log groups totals by it, and it says which
-        # partners exist without reading a record.
-        self.categories = categories
         self._source = source
         self._partner = lru_cache(maxsize=PARTNERS_KEPT)(source.record)
         self._offers = lru_cache(maxsize=PARTNERS_KEPT)(self._rank)
         self._answer = lru_cache(maxsize=ANSWERS_KEPT)(self._partner_answer)
+        self._category = lru_cache(maxsize=PARTNERS_KEPT)(source.category)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, version: str) -> PartnerIndex:
@@ -166,15 +168,16 @@ class PartnerIndex:
             programs=catalog.programs,
             extensions=catalog.extensions,
             hosts=host_table(catalog.partners),
-            categories={partner.id: partner.category for partner in catalog.partners},
             source=_HeldPartners(catalog),
         )
 
     def partner(self, partner_id: str) -> Partner | None:
         """The partner's full record; ``None`` for an id this catalog does not have."""
-        if partner_id not in self.categories:
-            return None
         return self._partner(partner_id)
+
+    def category(self, partner_id: str) -> str | None:
+        """The partner's category; ``None`` for an id this catalog does not have."""
+        return self._category(partner_id)
 
     def offers(self, partner_id: str) -> list[OfferView]:
         """The partner's offers, best first (empty for an unknown partner)."""
@@ -233,9 +236,7 @@ class PartnerIndex:
         """:meth:`answer` as the JSON text the endpoint sends, made from the partner's stored
         entry without reading and validating its full record."""
         found = self.locate(url)
-        parts = None
-        if found is not None and found[0] in self.categories:
-            parts = self._answer(found[0])
+        parts = None if found is None else self._answer(found[0])
         text = json.dumps(url)
         if found is None or parts is None:
             # No parts for a partner: the catalog was replaced a moment ago (see _match).
@@ -278,6 +279,10 @@ class _HeldPartners:
     def entry(self, partner_id: str) -> Entry | None:
         partner = self._partners.get(partner_id)
         return None if partner is None else partner_entry(partner, self._programs)
+
+    def category(self, partner_id: str) -> str | None:
+        partner = self._partners.get(partner_id)
+        return None if partner is None else partner.category
 
 
 def partner_entry(partner: Partner, programs: dict[str, Program]) -> Entry:

@@ -29,8 +29,17 @@ from companion.diagnostics.diagnose import diagnose
 from companion.diagnostics.facts import Facts
 from companion.http.headers import DASHBOARD_CSP
 from companion.http.state import CompanionState
-from companion.ledger.orders import Ledger, LedgerError, LogFilter, add_order, iter_records, mark
+from companion.ledger.orders import (
+    STORE_CHOICES,
+    Ledger,
+    LedgerError,
+    LogFilter,
+    add_order,
+    iter_records,
+    mark,
+)
 from companion.ledger.totals import ProgramTotals, Sums, ledger_totals
+from companion.storage.db import transaction
 from tests.unit.ledger_seed import click, landing, order, seed_purchases, use_catalog
 
 XSS = '<img src=x onerror="document.title=1">'
@@ -603,6 +612,30 @@ async def test_the_store_filter_offers_the_stores_in_the_log(
     page = await (await client.get("/?store=shop")).text()
     assert store_options(page) == [("aliexpress", "AliExpress", False), ("shop", "Demo Shop", True)]
     assert page.count('data-testid="purchase"') == 1
+
+
+async def test_a_log_of_many_stores_offers_the_newest_and_says_so(
+    client: TestClient, ledger_state: CompanionState
+) -> None:
+    """Past STORE_CHOICES stores the filter offers those of the newest purchases, and the one it
+    shows whatever its age, and tells the shopper to search for the others."""
+    await log_in(client, ledger_state)
+    seed_purchases(ledger_state.conn, ledger_state.index, STORE_CHOICES + 10)
+    with transaction(ledger_state.conn):
+        ledger_state.conn.execute(
+            "UPDATE clicks SET partner_id = 'p' || rowid, partner_name = 'Store ' || rowid"
+        )
+    page = await (await client.get("/")).text()
+    offered = store_options(page)
+    assert len(offered) == STORE_CHOICES
+    assert ("p1", "Store 1", False) not in offered  # the first clicked, the oldest
+    assert 'data-testid="filter-store-more"' in page
+    kept = store_options(await (await client.get("/?store=p1")).text())
+    assert ("p1", "Store 1", True) in kept
+    assert len(kept) == STORE_CHOICES + 1
+    with transaction(ledger_state.conn):
+        ledger_state.conn.execute("UPDATE clicks SET partner_id = 'p' || (rowid % 20)")
+    assert 'data-testid="filter-store-more"' not in await (await client.get("/")).text()
 
 
 async def test_pages_say_how_long_the_companion_took(

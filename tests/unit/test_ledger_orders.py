@@ -544,20 +544,69 @@ def test_the_stores_in_the_log(
 ) -> None:
     """What the store filter offers: the stores the log has records of (not the whole catalog),
     by name, each with the name its newest record gave."""
-    from companion.ledger.orders import stores_in_log
+    from companion.ledger.orders import StoreChoices, stores_in_log
 
-    assert stores_in_log(conn) == []
+    assert stores_in_log(conn) == StoreChoices([], more=False)
     click(conn, index, "2026-01-05T09:00:00.000Z", "https://aliexpress.com/x")
     old = click(conn, index, "2026-01-01T09:00:00.000Z")
     conn.execute("UPDATE clicks SET partner_name = 'Old Name' WHERE click_id = ?", (old,))
     click(conn, index, "2026-01-02T09:00:00.000Z")
-    assert stores_in_log(conn) == [("aliexpress", "AliExpress"), ("shop", "Demo Shop")]
+    both = [("aliexpress", "AliExpress"), ("shop", "Demo Shop")]
+    assert stores_in_log(conn) == StoreChoices(both, more=False)
     manual(conn, ledger, "T-1", partner="trips", program="mts")
-    assert stores_in_log(conn) == [
-        ("aliexpress", "AliExpress"),
-        ("shop", "Demo Shop"),
-        ("trips", "Trips"),
-    ]
+    assert stores_in_log(conn) == StoreChoices([*both, ("trips", "Trips")], more=False)
+
+
+# Stores clicked at these days of January 2026, and one added by hand on the 7th (Trips).
+_CLICKED = {"aliexpress": 5, "shop": 2, "a": 9, "b": 3, "c": 8}
+
+
+@pytest.mark.parametrize(
+    ("limit", "keep", "offered", "more"),
+    [
+        # Enough room: every store, by name.
+        (6, None, ["a", "aliexpress", "b", "c", "shop", "trips"], False),
+        # The newest of the clicked and the added by hand alike, by name.
+        (3, None, ["a", "c", "trips"], True),
+        (4, None, ["a", "aliexpress", "c", "trips"], True),
+        # Fewer clicked stores than room, but not room for the one added by hand too.
+        (5, None, ["a", "aliexpress", "b", "c", "trips"], True),
+        # The store the filter shows is offered whatever its age, clicked or added by hand.
+        (2, "shop", ["a", "c", "shop"], True),
+        (1, "trips", ["a", "trips"], True),
+        (2, "a", ["a", "c"], True),
+        # A store the log has no record of is not made up.
+        (2, "nowhere", ["a", "c"], True),
+    ],
+)
+def test_the_store_filter_offers_the_newest_stores_when_the_log_has_many(
+    conn: sqlite3.Connection,
+    index: PartnerIndex,
+    ledger: Ledger,
+    limit: int,
+    keep: str | None,
+    offered: list[str],
+    more: bool,
+) -> None:
+    """A log with a store a purchase must not put them all on every page of the log."""
+    from companion.ledger.orders import stores_in_log
+
+    for partner, day in _CLICKED.items():
+        at = f"2026-01-{day:02d}T09:00:00.000Z"
+        if partner == "aliexpress":
+            click(conn, index, at, "https://aliexpress.com/x")
+        else:
+            made = click(conn, index, at)
+            if partner != "shop":  # a store the catalog no longer has
+                conn.execute(
+                    "UPDATE clicks SET partner_id = ?, partner_name = ? WHERE click_id = ?",
+                    (partner, partner.upper(), made),
+                )
+    manual(conn, ledger, "T-1", partner="trips", program="mts",
+           ordered_at=datetime.fromisoformat("2026-01-07T12:00:00+03:00"))  # fmt: skip
+    found = stores_in_log(conn, limit, keep)
+    assert [partner_id for partner_id, _ in found.stores] == offered  # by name: Demo Shop, Trips
+    assert found.more is more
 
 
 def test_a_database_from_before_the_search_index_is_migrated(companion_home: Path) -> None:

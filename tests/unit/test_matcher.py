@@ -142,6 +142,9 @@ class NoRecords:
     def entry(self, partner_id: str) -> None:
         return None
 
+    def category(self, partner_id: str) -> None:
+        return None
+
 
 NAME = st.lists(st.sampled_from(["a", "b", "shop", "co", "uk", "com"]), min_size=2, max_size=5)
 
@@ -155,7 +158,6 @@ def _walk_index(hosts: dict[str, str | None]) -> PartnerIndex:
         programs=[],
         extensions=KnownExtensions(),
         hosts=hosts,
-        categories={},
         source=NoRecords(),
     )
 
