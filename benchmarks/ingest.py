@@ -35,6 +35,8 @@ EVENTS_PER_SIZE = {500: 30_000, 50: 10_000, 1: 1_000}
 CLIENTS = 2  # the extension sends one batch at a time; two keep the companion's one writer busy
 PURCHASES = 100_000
 MEMORY_GOAL = 80 * 1000 * 1000  # 80 MB, as the goal says: 76.3 MiB
+# Pages of the dashboard a shopper opens, in this order.
+DASHBOARD_TOUR = ("/", "/?status=credited", "/?q=S-50001", "/purchases/o1", "/totals")
 MiB = 1024 * 1024
 
 
@@ -210,10 +212,12 @@ def memory_and_cold_start(workdir: Path) -> list[Row]:
         at_start = big.memory()
         _warm_up(big, catalog)
         warm = big.memory()
-        # The shopper opens the dashboard's totals: the book of every order's part is kept.
+        # The shopper opens the dashboard: the log, a state filter (which works out every
+        # record it passes), a search, a purchase, and the totals (whose book is kept).
         dashboard = Browser(big.port)
         dashboard.log_in(big.cli("open", "--print", "--port", str(big.port)).strip())
-        dashboard.get("/totals")
+        for page in DASHBOARD_TOUR:
+            dashboard.get(page)
         dashboard.close()
         with_totals = big.memory()
     finally:
@@ -231,7 +235,7 @@ def memory_and_cold_start(workdir: Path) -> list[Row]:
         ),
         Row("peak resident memory (VmHWM), same", f"{warm['VmHWM'] / MiB:.1f} MiB"),
         Row(
-            "resident memory, same, after a visit to the dashboard's totals",
+            "resident memory, same, after the dashboard: " + ", ".join(DASHBOARD_TOUR),
             f"{with_totals['VmRSS'] / MiB:.1f} MiB",
             f"peak {with_totals['VmHWM'] / MiB:.1f} MiB",
             "",

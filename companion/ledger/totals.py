@@ -321,9 +321,9 @@ class Book:
         # typeshed's protocol for an aggregate has it take and give integers alone.
         conn.create_aggregate("totals_sum", 1, _DecimalSum)  # type: ignore[arg-type]
         # The book's tables are some 30 MB at 100,000 orders, in a file the system caches like
-        # any other: SQLite's own cache of them need not be its default 2 MiB (of memory the
-        # companion then keeps).
-        conn.execute("PRAGMA temp.cache_size = -512")
+        # any other: SQLite's own cache of them need not be its default 2 MiB of the
+        # companion's memory (docs/reliability.md: the totals after a write, with 256 KiB).
+        conn.execute("PRAGMA temp.cache_size = -256")
         conn.execute(f"CREATE TEMP TABLE {self._table} ({_BOOK_COLUMNS})")
         conn.execute(
             f"CREATE INDEX temp.{self._table}_cap"
