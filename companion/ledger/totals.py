@@ -10,8 +10,8 @@ orders a capped program confirmed in one month share it, so they are worked out 
 (:func:`_parts`). :class:`Book` holds every order's part and the sums they add up to, and takes
 an order's old part out before it adds the new one, so :class:`TotalsCache` works out again only
 the orders written since the last visit (and the others of their capped months). Decimal sums
-are exact, so taking a part out leaves what the other parts add up to. A store's sums are added
-up again from its parts instead: there can be as many stores as orders.
+are exact, so taking a part out leaves what the other parts add up to. A store's sums are a row
+of a table, not an object, since there can be as many stores as orders.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ _STORE_COLUMNS = """
     confirmed TEXT NOT NULL, over_cap TEXT NOT NULL, credited TEXT NOT NULL,
     orders INTEGER NOT NULL, rank REAL NOT NULL, PRIMARY KEY (store_name, currency)
 """
-# The sums of the stores of the parts the trailing condition picks, as ``_add`` adds them.
+# Every store's sums, added up from its parts as ``_add`` adds them.
 _STORE_SUMS = """
 SELECT store_name, currency,
        totals_sum(CASE WHEN state IS NOT 'declined' THEN expected END) AS expected,
@@ -166,7 +166,7 @@ SELECT store_name, currency,
        totals_sum(CASE WHEN state IN ('confirmed', 'credited') THEN over_cap END),
        totals_sum(CASE WHEN state IS NOT 'declined' THEN credited END),
        COUNT(*)
-FROM {parts} {where} GROUP BY store_name, currency
+FROM {parts} GROUP BY store_name, currency
 """
 _BOOKS = count(1)
 # More than a decimal's relative error as a float (SQLite's text to REAL is within an ulp or two).
@@ -309,9 +309,10 @@ class Book:
     The parts are rows of a temporary table of the connection's (SQLite keeps it in a file of
     its own, in its page cache as far as that goes): held as Python objects, they kept 36 MiB
     more of the companion's memory at 100,000 orders (docs/reliability.md). So are the stores'
-    sums, of which there can be one an order (30 MiB more as objects at 41,666 stores): a
-    store's are added up again from its parts when one of them changes. The sums per program and
-    month and per category, a few hundred, are in memory. ``close`` drops the tables.
+    sums, of which there can be one an order (30 MiB more as objects at 41,666 stores): SQLite
+    adds them up from the parts after a build (``totals_sum``), and an update changes the rows
+    of the stores whose parts it changed. The sums per program and month and per category, a
+    few hundred, are in memory. ``close`` drops the tables.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -340,8 +341,10 @@ class Book:
         )
         self._programs: dict[str, _Program] = {}
         self._categories: dict[tuple[str, str], Sums] = {}
-        # Stores a part was taken out of or added to since their sums were last added up.
-        self._touched: set[tuple[str, str]] = set()
+        # What the parts taken out and put in since the stores' rows were last written change
+        # in each store's sums; None while every part is written anew (the rows are then
+        # added up from the parts: one Sums a store would be what the table is there to save).
+        self._store_changes: dict[tuple[str, str], Sums] | None = None
 
     @classmethod
     def of(cls, conn: sqlite3.Connection, ledger: Ledger) -> Book:
@@ -385,9 +388,9 @@ class Book:
     def _update(self, ledger: Ledger, orders: Collection[int] | None) -> None:
         moved: set[CapMonth] = set()
         if orders is not None:
+            self._store_changes = {}
             for old in self._parts_of(orders):
                 self._count(old, -1)
-                self._touched.add(old.store)
                 if old.cap_month is not None:
                     moved.add(old.cap_month)
             self._each(f'DELETE FROM {self._table} WHERE "order" IN ({{}})', orders)  # noqa: S608
@@ -399,38 +402,47 @@ class Book:
             self._write(parts)
             for part in parts:
                 self._count(part, 1)
-                if orders is not None:  # else every store is added up
-                    self._touched.add(part.store)
                 if part.cap_month is not None:
                     moved.add(part.cap_month)
         # Then each capped month the orders were or are in shares its cap out again.
         for month in moved:
             self._share_out(month)
-        self._add_up_stores(everything=orders is None)
+        self._write_stores()
 
-    def _add_up_stores(self, *, everything: bool) -> None:
-        """Add up again the sums of the stores whose parts changed (of all, when every part
-        was written anew)."""
-        insert = (
-            f"INSERT OR REPLACE INTO {self._store_table}"  # noqa: S608 (our own tables' names)
-            " SELECT *, CAST(expected AS REAL) FROM ({})"
-        )
-        if everything:
-            self._conn.execute(f"DELETE FROM {self._store_table}")  # noqa: S608
-            self._conn.execute(insert.format(_STORE_SUMS.format(parts=self._table, where="")))
-        else:
-            one = _STORE_SUMS.format(
-                parts=self._table, where="WHERE store_name = ? AND currency = ?"
+    def _write_stores(self) -> None:
+        """Bring the stores' rows up to date with the parts: add every store up from its parts
+        after a build, or change the rows of the stores whose parts changed."""
+        changes, self._store_changes = self._store_changes, None
+        if changes is None:
+            self._conn.execute(f"DELETE FROM {self._store_table}")  # noqa: S608 (our own tables)
+            self._conn.execute(
+                f"INSERT INTO {self._store_table}"  # noqa: S608
+                f" SELECT *, CAST(expected AS REAL) FROM ({_STORE_SUMS.format(parts=self._table)})"
             )
-            for store in self._touched:
-                self._conn.execute(
-                    f"DELETE FROM {self._store_table}"  # noqa: S608
-                    " WHERE store_name = ? AND currency = ?",
-                    store,
-                )
-                # No row when the store has no part left: it is gone from the totals.
-                self._conn.execute(insert.format(one), store)
-        self._touched.clear()
+            return
+        where = " WHERE store_name = ? AND currency = ?"
+        for store, change in changes.items():
+            row = self._conn.execute(
+                f"SELECT expected, confirmed, over_cap, credited, orders FROM {self._store_table}"  # noqa: S608
+                + where,
+                store,
+            ).fetchone()
+            sums = Sums() if row is None else _sums_of(row)
+            _merge(sums, change)
+            if not sums.orders:  # its last part is gone
+                self._conn.execute(f"DELETE FROM {self._store_table}" + where, store)  # noqa: S608
+                continue
+            self._conn.execute(
+                f"INSERT OR REPLACE INTO {self._store_table}"  # noqa: S608
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *store,
+                    *(str(value) for value in (sums.expected, sums.confirmed, sums.over_cap)),
+                    str(sums.credited),
+                    sums.orders,
+                    float(sums.expected),
+                ),
+            )
 
     def _share_out(self, month: CapMonth) -> None:
         program, (year, number) = month
@@ -464,7 +476,6 @@ class Book:
                 now = part._replace(expected=expected, over_cap=over_cap, share=share)
                 self._count(part, -1)
                 self._count(now, 1)
-                self._touched.add(part.store)
                 moved.append(now)
         self._write(moved)
 
@@ -498,6 +509,11 @@ class Book:
 
     def _count(self, part: _Part, sign: int) -> None:
         """Add a part to the sums (``sign`` 1), or take it out (-1)."""
+        if self._store_changes is not None:
+            change = self._store_changes.get(part.store)
+            if change is None:
+                change = self._store_changes[part.store] = Sums()
+            _add(change, part, sign)
         key = part.category_key
         sums = self._categories.get(key)
         if sums is None:
@@ -577,13 +593,7 @@ class Book:
             else:
                 floor = last[0] - abs(last[0]) * _RANK_ERROR
                 rows = self._conn.execute(select + " WHERE rank >= ?", (floor,)).fetchall()
-        found = _largest_first(
-            (
-                (name, currency),
-                Sums(Decimal(expected), Decimal(confirmed), Decimal(over), Decimal(credited), n),
-            )
-            for name, currency, expected, confirmed, over, credited, n, _ in rows
-        )
+        found = _largest_first(((row[0], row[1]), _sums_of(row[2:7])) for row in rows)
         return found if wanted is None else found[:wanted]
 
 
@@ -609,6 +619,20 @@ def _add(sums: Sums, part: _Part, sign: int) -> None:
         sums.confirmed += sign * (part.expected or 0)
         sums.over_cap += sign * (part.over_cap or 0)
     sums.credited += sign * (part.credited or 0)
+
+
+def _sums_of(row: tuple[str, str, str, str, int]) -> Sums:
+    """Sums from a row of the stores' table (from its ``expected`` to its ``orders``)."""
+    expected, confirmed, over_cap, credited, orders = row
+    return Sums(Decimal(expected), Decimal(confirmed), Decimal(over_cap), Decimal(credited), orders)
+
+
+def _merge(sums: Sums, change: Sums) -> None:
+    sums.expected += change.expected
+    sums.confirmed += change.confirmed
+    sums.over_cap += change.over_cap
+    sums.credited += change.credited
+    sums.orders += change.orders
 
 
 def _largest_first(
