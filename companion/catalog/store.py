@@ -163,9 +163,6 @@ class StoredPartners:
         entry: Entry = json.loads(text)
         return entry
 
-    def category(self, partner_id: str) -> str | None:
-        return self._read("SELECT version, category FROM catalog_partners WHERE id = ?", partner_id)
-
 
 def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex | None:
     """The stored catalog's index, its partner records read through ``connection``; ``None``

@@ -80,9 +80,6 @@ class Ledger:
             found = self._rules[program_id] = ProgramRules.of(program)
         return found
 
-    def category(self, partner_id: str) -> str | None:
-        return self.index.category(partner_id)
-
 
 @dataclass(frozen=True)
 class LogFilter:
@@ -147,6 +144,12 @@ def _decimal_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+# The store's category in the stored catalog, read from catalog_partners_categories alone (SQLite
+# would pick the table's own key and read a page of partner records for each).
+_CATEGORY = (
+    "(SELECT category FROM catalog_partners INDEXED BY catalog_partners_categories"
+    " WHERE id = {}.partner_id)"
+)
 # Each column of a record, as the click arm and the hand-added-order arm select it.
 _COLUMNS: list[tuple[str, str, str]] = [
     ("sort_at", "c.created_at", "o.ordered_at"),
@@ -156,6 +159,7 @@ _COLUMNS: list[tuple[str, str, str]] = [
     ("created_at", "c.created_at", "NULL"),
     ("partner_id", "c.partner_id", "o.partner_id"),
     ("partner_name", "c.partner_name", "o.partner_name"),
+    ("category", _CATEGORY.format("c"), _CATEGORY.format("o")),
     ("program_id", "c.program_id", "o.program_id"),
     ("program_name", "c.program_name", "o.program_name"),
     ("offer", "c.offer", "o.offer"),
@@ -391,7 +395,7 @@ SELECT id, (SELECT partner_name FROM clicks WHERE partner_id = ids.id
        (SELECT max(created_at) FROM clicks WHERE partner_id = ids.id) AS at
 FROM ids WHERE id IS NOT NULL
 """
-# The clicks newest first (clicks_by_time): the first of a store's is its newest.
+# The clicks newest first (clicks_by_time_searched): the first of a store's is its newest.
 _CLICKS_NEWEST_FIRST = """
 SELECT partner_id AS id, partner_name AS name, created_at AS at FROM clicks
 ORDER BY created_at DESC, click_id DESC
@@ -653,7 +657,7 @@ def _record(
     )
     record.update(
         id=row["click_id"] if order is None else f"{ORDER_ID_PREFIX}{order}",
-        category=ledger.category(row["partner_id"]),
+        category=row["category"],
         order_url=row["order_url"],
         checks_verdict=checks_verdict,
         checks=checks,

@@ -70,16 +70,18 @@ class Totals:
     categories: list[tuple[str, str, Sums]]
 
 
-# Every order with what its click knows, and its store's category in the stored catalog (read
-# from catalog_partners_categories alone). The trailing condition is left for the caller: all
-# orders, or those of some rows.
+# Every order with what its click knows, and its store's category in the stored catalog, read
+# from catalog_partners_categories alone (SQLite would pick the table's own key and read a page
+# of partner records for each). The trailing condition is left for the caller: all orders, or
+# those of some rows.
 _ORDERS = """
 SELECT o.id, COALESCE(c.program_id, o.program_id), COALESCE(c.program_name, o.program_name),
        COALESCE(c.partner_id, o.partner_id), COALESCE(c.partner_name, o.partner_name),
        COALESCE(c.offer, o.offer), o.ordered_at, o.amount, o.currency, o.confirmed_on,
        o.confirmed_cashback, o.credited_on, o.credited_cashback, o.declined_on, p.category
 FROM orders AS o LEFT JOIN clicks AS c ON c.click_id = o.click_id
-LEFT JOIN catalog_partners AS p ON p.id = COALESCE(c.partner_id, o.partner_id)
+LEFT JOIN catalog_partners AS p INDEXED BY catalog_partners_categories
+    ON p.id = COALESCE(c.partner_id, o.partner_id)
 """
 
 # A capped program's month of confirmations: (program id, (year, month)).
@@ -150,13 +152,13 @@ _BOOK_COLUMNS = """
     confirmed_month TEXT, credited_month TEXT, cap_program TEXT, cap_year INTEGER,
     cap_month_number INTEGER, confirmed_on TEXT, ordered_at TEXT NOT NULL, basis TEXT, share TEXT
 """
-# A store's sums, added up from its parts by SQLite (the book's table) in the order of
-# ``Sums``' fields, as exact decimal text (``_DecimalSum``); ``rank`` is ``expected`` as a
-# float, indexed, for finding the largest few (exact ordering among them is Python's).
+# A store's sums in the order of ``Sums``' fields, as exact decimal text; ``rank`` is
+# ``expected`` as a text that sorts as the number does (``rank_of``), indexed with the name and
+# currency, so the largest few are the first rows of one walk of the index.
 _STORE_COLUMNS = """
     store_name TEXT NOT NULL, currency TEXT NOT NULL, expected TEXT NOT NULL,
     confirmed TEXT NOT NULL, over_cap TEXT NOT NULL, credited TEXT NOT NULL,
-    orders INTEGER NOT NULL, rank REAL NOT NULL, PRIMARY KEY (store_name, currency)
+    orders INTEGER NOT NULL, rank TEXT NOT NULL, PRIMARY KEY (store_name, currency)
 """
 # Every store's sums, added up from its parts as ``_add`` adds them.
 _STORE_SUMS = """
@@ -169,8 +171,9 @@ SELECT store_name, currency,
 FROM {parts} GROUP BY store_name, currency
 """
 _BOOKS = count(1)
-# More than a decimal's relative error as a float (SQLite's text to REAL is within an ulp or two).
-_RANK_ERROR = 1e-12
+# Added to a number's exponent in its rank, so that it is written with five digits, never a
+# sign: the ledger's sums have exponents of a few dozen either way.
+_RANK_EXPONENT = 50_000
 
 
 class _DecimalSum:
@@ -321,6 +324,7 @@ class Book:
         self._store_table = f"{self._table}_stores"
         # typeshed's protocol for an aggregate has it take and give integers alone.
         conn.create_aggregate("totals_sum", 1, _DecimalSum)  # type: ignore[arg-type]
+        conn.create_function("totals_rank", 1, _rank_of_text, deterministic=True)
         # The book's tables are some 30 MB at 100,000 orders, in a file the system caches like
         # any other: SQLite's own cache of them need not be its default 2 MiB of the
         # companion's memory (docs/reliability.md: the totals after a write, with 256 KiB).
@@ -337,7 +341,8 @@ class Book:
         )
         conn.execute(f"CREATE TEMP TABLE {self._store_table} ({_STORE_COLUMNS})")
         conn.execute(
-            f"CREATE INDEX temp.{self._store_table}_rank ON {self._store_table} (rank DESC)"
+            f"CREATE INDEX temp.{self._store_table}_rank"
+            f" ON {self._store_table} (rank DESC, store_name, currency)"
         )
         self._programs: dict[str, _Program] = {}
         self._categories: dict[tuple[str, str], Sums] = {}
@@ -417,7 +422,7 @@ class Book:
             self._conn.execute(f"DELETE FROM {self._store_table}")  # noqa: S608 (our own tables)
             self._conn.execute(
                 f"INSERT INTO {self._store_table}"  # noqa: S608
-                f" SELECT *, CAST(expected AS REAL) FROM ({_STORE_SUMS.format(parts=self._table)})"
+                f" SELECT *, totals_rank(expected) FROM ({_STORE_SUMS.format(parts=self._table)})"
             )
             return
         where = " WHERE store_name = ? AND currency = ?"
@@ -440,7 +445,7 @@ class Book:
                     *(str(value) for value in (sums.expected, sums.confirmed, sums.over_cap)),
                     str(sums.credited),
                     sums.orders,
-                    float(sums.expected),
+                    rank_of(sums.expected),
                 ),
             )
 
@@ -577,24 +582,38 @@ class Book:
         )
 
     def _largest_stores(self, wanted: int | None) -> list[tuple[str, str, Sums]]:
-        select = f"SELECT * FROM {self._store_table}"  # noqa: S608 (our own table's name)
-        if wanted is None:
-            rows = self._conn.execute(select).fetchall()
-        else:
-            # The float rank finds the few that can be among the largest: every store at least
-            # as large as the last of the first ``wanted`` by rank, less the float's error.
-            last = self._conn.execute(
-                f"SELECT rank FROM {self._store_table}"  # noqa: S608
-                " ORDER BY rank DESC LIMIT 1 OFFSET ?",
-                (wanted - 1,),
-            ).fetchone()
-            if last is None:
-                rows = self._conn.execute(select).fetchall()
-            else:
-                floor = last[0] - abs(last[0]) * _RANK_ERROR
-                rows = self._conn.execute(select + " WHERE rank >= ?", (floor,)).fetchall()
-        found = _largest_first(((row[0], row[1]), _sums_of(row[2:7])) for row in rows)
-        return found if wanted is None else found[:wanted]
+        """The stores, largest expected first, then by name and currency: ``wanted`` of them
+        (``None``: all)."""
+        rows = self._conn.execute(
+            f"SELECT * FROM {self._store_table}"  # noqa: S608 (our own table's name)
+            " ORDER BY rank DESC, store_name, currency LIMIT ?",
+            (-1 if wanted is None else wanted,),
+        )
+        return [(row[0], row[1], _sums_of(row[2:7])) for row in rows]
+
+
+def rank_of(value: Decimal) -> str:
+    """A text that sorts, byte by byte as SQLite compares text, as ``value`` does among
+    numbers: a sign mark (negative, zero, positive), the exponent of the leading digit, then
+    the digits without trailing zeros ("1.50" and "1.5" are one rank). For a negative number
+    the exponent and digits are complemented, and a ":" (after every digit) ends them, since
+    there a longer run of digits is the smaller number."""
+    if not value:
+        return "1"
+    _, digits, _ = value.as_tuple()
+    text = "".join(map(str, digits)).rstrip("0")
+    exponent = value.adjusted() + _RANK_EXPONENT
+    if value > 0:
+        return f"2{exponent:05d}{text}"
+    flipped = text.translate(_COMPLEMENT)
+    return f"0{2 * _RANK_EXPONENT - 1 - exponent:05d}{flipped}:"
+
+
+_COMPLEMENT = str.maketrans("0123456789", "9876543210")
+
+
+def _rank_of_text(value: str) -> str:
+    return rank_of(Decimal(value))
 
 
 def _rows(conn: sqlite3.Connection, orders: Collection[int] | None) -> Iterator[tuple[object, ...]]:

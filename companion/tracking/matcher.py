@@ -52,8 +52,6 @@ class PartnerSource(Protocol):
 
     def entry(self, partner_id: str) -> Entry | None: ...
 
-    def category(self, partner_id: str) -> str | None: ...
-
 
 @dataclass(frozen=True)
 class OfferView:
@@ -152,13 +150,13 @@ class PartnerIndex:
         self.extensions = extensions
         # Matching's one table. Everything else about a partner is read from ``source`` when
         # asked, and the last few kept: a table of every partner's category took 1.8 MiB more
-        # of the companion's memory with a catalog of 41,666 partners (docs/reliability.md).
+        # of the companion's memory with a catalog of 41,666 partners (docs/reliability.md);
+        # the log and the totals read categories with their own queries.
         self.hosts = hosts
         self._source = source
         self._partner = lru_cache(maxsize=PARTNERS_KEPT)(source.record)
         self._offers = lru_cache(maxsize=PARTNERS_KEPT)(self._rank)
         self._answer = lru_cache(maxsize=ANSWERS_KEPT)(self._partner_answer)
-        self._category = lru_cache(maxsize=PARTNERS_KEPT)(source.category)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, version: str) -> PartnerIndex:
@@ -174,10 +172,6 @@ class PartnerIndex:
     def partner(self, partner_id: str) -> Partner | None:
         """The partner's full record; ``None`` for an id this catalog does not have."""
         return self._partner(partner_id)
-
-    def category(self, partner_id: str) -> str | None:
-        """The partner's category; ``None`` for an id this catalog does not have."""
-        return self._category(partner_id)
 
     def offers(self, partner_id: str) -> list[OfferView]:
         """The partner's offers, best first (empty for an unknown partner)."""
@@ -279,10 +273,6 @@ class _HeldPartners:
     def entry(self, partner_id: str) -> Entry | None:
         partner = self._partners.get(partner_id)
         return None if partner is None else partner_entry(partner, self._programs)
-
-    def category(self, partner_id: str) -> str | None:
-        partner = self._partners.get(partner_id)
-        return None if partner is None else partner.category
 
 
 def partner_entry(partner: Partner, programs: dict[str, Program]) -> Entry:

@@ -16,6 +16,8 @@ from random import Random
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from companion.config import data_dir, db_path
 from companion.dashboard.session import new_login
@@ -31,7 +33,7 @@ from companion.ledger.orders import (
     mark,
     offer_of,
 )
-from companion.ledger.totals import STORES_SHOWN, Totals, TotalsCache, ledger_totals
+from companion.ledger.totals import STORES_SHOWN, Totals, TotalsCache, ledger_totals, rank_of
 from companion.storage.db import connect, transaction
 from tests.unit.ledger_seed import CATALOG, click, order, seed_purchases, use_catalog
 
@@ -78,7 +80,8 @@ def reference_totals(conn: sqlite3.Connection, ledger: Ledger) -> Any:
             }
         months = programs[row["program_id"]]["months"]
         currency = program_rules.currency
-        category = ledger.category(row["partner_id"]) or "other"
+        partner = ledger.index.partner(row["partner_id"])
+        category = "other" if partner is None else partner.category
         for sums in (
             stores.setdefault((row["partner_name"], currency), new()),
             categories.setdefault((category, currency), new()),
@@ -260,10 +263,38 @@ def test_totals_are_kept_until_an_order_is_written(conn: sqlite3.Connection) -> 
     assert dataclasses.asdict(fourth) != dataclasses.asdict(third)
 
 
+NUMBERS = st.builds(
+    lambda digits, exponent: Decimal(digits).scaleb(exponent),
+    st.integers(-(10**30), 10**30) | st.integers(-1000, 1000),
+    st.integers(-45, 25),
+)
+
+
+@given(NUMBERS, NUMBERS)
+def test_a_rank_sorts_as_its_number(a: Decimal, b: Decimal) -> None:
+    """The stores' table is walked by rank: as text, byte by byte."""
+    assert (rank_of(a) < rank_of(b)) == (a < b)
+    assert (rank_of(a) == rank_of(b)) == (a == b)
+
+
+@pytest.mark.parametrize(
+    "ascending",
+    [
+        "-10 -9.99 -9.9 -9 -1.23 -1.2 -1E-20 0 1E-20 1.2 1.23 9 9.9 9.99 10 10000000000.000000001",
+        "1.5 1.50 1.500",
+    ],
+)
+def test_ranks_in_order(ascending: str) -> None:
+    numbers = ascending.split()
+    ranks = [rank_of(Decimal(number)) for number in numbers]
+    assert ranks == sorted(ranks)
+    assert len(set(ranks)) == len(set(map(Decimal, numbers)))
+
+
 def test_the_stores_shown_are_the_largest_exactly(conn: sqlite3.Connection) -> None:
     """The page shows the first ``STORES_SHOWN`` of every store's sums, largest expected first
-    and by name on a tie, told apart exactly where their floats are the same: the book finds
-    them by a float rank, and a cut by float and name would show the wrong stores."""
+    and by name on a tie, told apart exactly where their floats are the same: a rank by float
+    and name would show the wrong stores."""
     uncapped = zoned_catalog()
     for program in uncapped["programs"]:
         program.pop("monthly_cap", None)

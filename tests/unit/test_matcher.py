@@ -142,9 +142,6 @@ class NoRecords:
     def entry(self, partner_id: str) -> None:
         return None
 
-    def category(self, partner_id: str) -> None:
-        return None
-
 
 NAME = st.lists(st.sampled_from(["a", "b", "shop", "co", "uk", "com"]), min_size=2, max_size=5)
 
