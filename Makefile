@@ -62,8 +62,10 @@ lint: $(VENV)/.installed node_modules/.installed
 	npx eslint extension tests/js
 	npx web-ext lint --source-dir extension --self-hosted
 
+# Two workers, each taking the next test as it finishes one: a third off on two cores. Not the
+# end-to-end tests, whose browsers' timing two at once made flaky (docs/reliability.md).
 unit: $(VENV)/.installed
-	$(BIN)/pytest -q -m "not e2e" tests
+	$(BIN)/pytest -q -n 2 --dist worksteal -m "not e2e" tests
 
 js: node_modules/.installed
 	node --test tests/js/

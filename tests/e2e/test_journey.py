@@ -129,6 +129,9 @@ def test_a_sellers_thanks_in_a_review_is_no_order(
     assert len(companion.log_records()) == 1
 
 
+# Chromium alone: the rule is lib/order.js's (isNewOrder, rememberOrder, under node --test), and the
+# pages are read and remembered the same way in both browsers (the journeys).
+@pytest.mark.parametrize("shopper", ["chromium"], indirect=True)
 def test_one_fixed_thank_you_address_without_an_order_number(
     shopper: Shopper, companion: Companion, sites: Sites
 ) -> None:
