@@ -339,6 +339,35 @@ def test_the_stores_shown_are_the_largest_exactly(conn: sqlite3.Connection) -> N
         assert after == plain(ledger_totals(conn, ledger, STORES_SHOWN))
 
 
+def test_one_store_in_two_currencies_is_two_lines_by_currency(conn: sqlite3.Connection) -> None:
+    """A store's sums are per currency (two programs can pay in two): one name with equal sums
+    in both is two lines, in the order of their currencies, as the categories are."""
+    catalog = zoned_catalog()
+    for program in catalog["programs"]:
+        program.pop("monthly_cap", None)
+        if program["id"] == "kat":
+            program["currency"] = "KZT"
+    index = use_catalog(conn, catalog)
+    ledger = Ledger(index, NOW)
+    seed_purchases(conn, index, 120, start=datetime(2026, 1, 1, tzinfo=UTC))
+    with transaction(conn):
+        conn.execute("UPDATE clicks SET partner_name = 'Same'")
+        conn.execute("UPDATE orders SET partner_name = 'Same', declined_on = '2026-02-21'")
+        for program in ("kat", "kir"):
+            conn.execute(
+                "UPDATE orders SET declined_on = NULL, confirmed_on = '2026-02-20',"
+                " confirmed_cashback = '77' WHERE id = (SELECT min(o.id) FROM orders AS o"
+                " JOIN clicks AS c ON c.click_id = o.click_id WHERE c.program_id = ?)",
+                (program,),
+            )
+    stores = plain(TotalsCache().totals(conn, ledger))[1]
+    assert [(name, currency, sums[0]) for name, currency, sums in stores] == [
+        ("Same", "KZT", Decimal(77)),
+        ("Same", "RUB", Decimal(77)),
+    ]
+    assert stores == reference_totals(conn, ledger)[1]
+
+
 def test_kept_totals_follow_each_write_as_if_made_anew(conn: sqlite3.Connection) -> None:
     """The cache works out again only the orders written since its last visit (and the others of
     a capped month they were or are in): after every kind of write, in any order, its totals
