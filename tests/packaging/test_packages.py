@@ -8,6 +8,7 @@ part of ``make test``.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -49,10 +50,26 @@ def run(
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
+def _package(out: Path) -> Path:
     run("make", "--no-print-directory", "package", f"DIST={out}", cwd=ROOT, timeout=300)
+    return out
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``make package`` built, once a session."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return _package(tmp_path_factory.mktemp("dist"))
+    # Under pytest-xdist (make unit) each worker may ask, and two builds at once break each
+    # other (the Makefile removes *.egg-info in the checkout, which the other build is
+    # writing): one builds in the workers' common temp dir while the other waits, then uses it.
+    common = tmp_path_factory.getbasetemp().parent
+    out, built = common / "dist", common / "dist.built"
+    with (common / "dist.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            _package(out)
+            built.touch()
     return out
 
 
