@@ -144,12 +144,16 @@ def _decimal_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-# The store's category in the stored catalog, read from catalog_partners_categories alone (SQLite
-# would pick the table's own key and read a page of partner records for each).
-_CATEGORY = (
-    "(SELECT category FROM catalog_partners INDEXED BY catalog_partners_categories"
-    " WHERE id = {}.partner_id)"
-)
+def category_sql(partner_id: str) -> str:
+    """SQL for the category, in the stored catalog, of the store whose id the SQL expression
+    ``partner_id`` gives (NULL for one the catalog no longer has). It reads
+    catalog_partners_categories alone: SQLite would pick the table's own key and read a page of
+    partner records for each row."""
+    # An expression of our own SQL, never a value.
+    index = "catalog_partners INDEXED BY catalog_partners_categories"
+    return f"(SELECT category FROM {index} WHERE id = {partner_id})"  # noqa: S608
+
+
 # Each column of a record, as the click arm and the hand-added-order arm select it.
 _COLUMNS: list[tuple[str, str, str]] = [
     ("sort_at", "c.created_at", "o.ordered_at"),
@@ -159,7 +163,7 @@ _COLUMNS: list[tuple[str, str, str]] = [
     ("created_at", "c.created_at", "NULL"),
     ("partner_id", "c.partner_id", "o.partner_id"),
     ("partner_name", "c.partner_name", "o.partner_name"),
-    ("category", _CATEGORY.format("c"), _CATEGORY.format("o")),
+    ("category", category_sql("c.partner_id"), category_sql("o.partner_id")),
     ("program_id", "c.program_id", "o.program_id"),
     ("program_name", "c.program_name", "o.program_name"),
     ("offer", "c.offer", "o.offer"),

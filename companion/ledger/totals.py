@@ -27,7 +27,7 @@ from itertools import count, islice
 from typing import NamedTuple, cast
 
 from companion.ledger import rules
-from companion.ledger.orders import Ledger, offer_of, order_facts
+from companion.ledger.orders import Ledger, category_sql, offer_of, order_facts
 
 _ZERO = timedelta(0)
 # Digits enough for any sum of the ledger's amounts (at most 13 before the point and 20 after,
@@ -70,19 +70,16 @@ class Totals:
     categories: list[tuple[str, str, Sums]]
 
 
-# Every order with what its click knows, and its store's category in the stored catalog, read
-# from catalog_partners_categories alone (SQLite would pick the table's own key and read a page
-# of partner records for each). The trailing condition is left for the caller: all orders, or
-# those of some rows.
-_ORDERS = """
+# Every order with what its click knows, and its store's category in the stored catalog. The
+# trailing condition is left for the caller: all orders, or those of some rows.
+_ORDERS = f"""
 SELECT o.id, COALESCE(c.program_id, o.program_id), COALESCE(c.program_name, o.program_name),
        COALESCE(c.partner_id, o.partner_id), COALESCE(c.partner_name, o.partner_name),
        COALESCE(c.offer, o.offer), o.ordered_at, o.amount, o.currency, o.confirmed_on,
-       o.confirmed_cashback, o.credited_on, o.credited_cashback, o.declined_on, p.category
+       o.confirmed_cashback, o.credited_on, o.credited_cashback, o.declined_on,
+       {category_sql("COALESCE(c.partner_id, o.partner_id)")}
 FROM orders AS o LEFT JOIN clicks AS c ON c.click_id = o.click_id
-LEFT JOIN catalog_partners AS p INDEXED BY catalog_partners_categories
-    ON p.id = COALESCE(c.partner_id, o.partner_id)
-"""
+"""  # noqa: S608 (our own constant)
 
 # A capped program's month of confirmations: (program id, (year, month)).
 CapMonth = tuple[str, tuple[int, int]]
