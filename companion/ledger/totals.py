@@ -483,10 +483,7 @@ class Book:
 
     def _parts_of(self, orders: Collection[int]) -> list[_Part]:
         found: list[_Part] = []
-        wanted = sorted(orders)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(orders):
             found += (
                 _Part.of_row(row)
                 for row in self._conn.execute(
@@ -497,10 +494,8 @@ class Book:
         return found
 
     def _each(self, statement: str, orders: Collection[int]) -> None:
-        wanted = sorted(orders)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            self._conn.execute(statement.format(",".join("?" * len(chunk))), chunk)
+        for chunk, marks in _chunks(orders):
+            self._conn.execute(statement.format(marks), chunk)
 
     def _write(self, parts: list[_Part]) -> None:
         marks = ",".join("?" * len(_Part._fields))
@@ -619,11 +614,16 @@ def _rows(conn: sqlite3.Connection, orders: Collection[int] | None) -> Iterator[
     if orders is None:
         yield from cursor.execute(_ORDERS + "ORDER BY o.id")
         return
+    for chunk, marks in _chunks(orders):
+        yield from cursor.execute(_ORDERS + f"WHERE o.id IN ({marks})", chunk)
+
+
+def _chunks(orders: Collection[int]) -> Iterator[tuple[list[int], str]]:
+    """``orders`` in order, ``_CHUNK`` at a time, each with its statement's "?,?,..."."""
     wanted = sorted(orders)
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        yield from cursor.execute(_ORDERS + f"WHERE o.id IN ({marks})", chunk)
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def _add(sums: Sums, part: _Part, sign: int) -> None:
