@@ -439,8 +439,7 @@ class Book:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     *store,
-                    *(str(value) for value in (sums.expected, sums.confirmed, sums.over_cap)),
-                    str(sums.credited),
+                    *map(str, (sums.expected, sums.confirmed, sums.over_cap, sums.credited)),
                     sums.orders,
                     rank_of(sums.expected),
                 ),
