@@ -291,16 +291,25 @@ def test_ranks_in_order(ascending: str) -> None:
     assert len(set(ranks)) == len(set(map(Decimal, numbers)))
 
 
+def uncapped_ledger(
+    conn: sqlite3.Connection, purchases: int, currencies: dict[str, str] | None = None
+) -> Ledger:
+    """``purchases`` seeded from 2026 on under the zoned catalog's programs without their caps
+    (so a confirmed sum is paid whole), each paying in RUB or its currency in ``currencies``."""
+    catalog = zoned_catalog()
+    for program in catalog["programs"]:
+        program.pop("monthly_cap", None)
+        program["currency"] = (currencies or {}).get(program["id"], program["currency"])
+    index = use_catalog(conn, catalog)
+    seed_purchases(conn, index, purchases, start=datetime(2026, 1, 1, tzinfo=UTC))
+    return Ledger(index, NOW)
+
+
 def test_the_stores_shown_are_the_largest_exactly(conn: sqlite3.Connection) -> None:
     """The page shows the first ``STORES_SHOWN`` of every store's sums, largest expected first
     and by name on a tie, told apart exactly where their floats are the same: a rank by float
     and name would show the wrong stores."""
-    uncapped = zoned_catalog()
-    for program in uncapped["programs"]:
-        program.pop("monthly_cap", None)
-    index = use_catalog(conn, uncapped)
-    ledger = Ledger(index, NOW)
-    seed_purchases(conn, index, 200, start=datetime(2026, 1, 1, tzinfo=UTC))
+    ledger = uncapped_ledger(conn, 200)
     with transaction(conn):
         conn.execute("UPDATE clicks SET partner_name = 'Store ' || (rowid % 40)")
         conn.execute("UPDATE orders SET partner_name = 'Store ' || (id % 40)")
@@ -342,14 +351,7 @@ def test_the_stores_shown_are_the_largest_exactly(conn: sqlite3.Connection) -> N
 def test_one_store_in_two_currencies_is_two_lines_by_currency(conn: sqlite3.Connection) -> None:
     """A store's sums are per currency (two programs can pay in two): one name with equal sums
     in both is two lines, in the order of their currencies, as the categories are."""
-    catalog = zoned_catalog()
-    for program in catalog["programs"]:
-        program.pop("monthly_cap", None)
-        if program["id"] == "kat":
-            program["currency"] = "KZT"
-    index = use_catalog(conn, catalog)
-    ledger = Ledger(index, NOW)
-    seed_purchases(conn, index, 120, start=datetime(2026, 1, 1, tzinfo=UTC))
+    ledger = uncapped_ledger(conn, 120, currencies={"kat": "KZT"})
     with transaction(conn):
         conn.execute("UPDATE clicks SET partner_name = 'Same'")
         conn.execute("UPDATE orders SET partner_name = 'Same', declined_on = '2026-02-21'")
