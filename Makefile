@@ -14,10 +14,19 @@ DIST ?= dist
 VERSION = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
 
 # Installing is driven by stamps, so a second `make test` does not reinstall anything.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py companion/tracking/_hostwalk.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+# The compiled host table (setup.py): optional for `make run`, which falls back to the Python
+# one without a compiler, but what `make test` checks and `make bench` measures.
+$(VENV)/.compiled: $(VENV)/.installed | /usr/bin/gcc
+	$(BIN)/python -c 'import companion.tracking._hostwalk' 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -c 'import companion.tracking._hostwalk' \
+		|| { echo "companion/tracking/_hostwalk.c did not build: are gcc and Python.h installed?"; exit 1; }
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -27,6 +36,10 @@ node_modules/.installed: package.json package-lock.json
 # Debian's Chromium: Playwright drives it; its own browser download is never used.
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# A C compiler and Python's headers for the compiled host table.
+/usr/bin/gcc:
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc python3-dev
 
 # Debian's Firefox ESR: the tests drive it over WebDriver BiDi, which it serves itself.
 /usr/bin/firefox-esr:
@@ -46,7 +59,7 @@ help:
 	@echo "make setup    install the .venv, node_modules and the browsers, nothing else"
 	@echo "make clean    remove everything installed or built here"
 
-setup: $(VENV)/.installed node_modules/.installed /usr/bin/chromium /usr/bin/firefox-esr
+setup: $(VENV)/.compiled node_modules/.installed /usr/bin/chromium /usr/bin/firefox-esr
 
 run: $(VENV)/.installed
 	@echo "Starting the companion on http://127.0.0.1:$(PORT) (Ctrl-C stops it)."
@@ -55,16 +68,20 @@ run: $(VENV)/.installed
 	@echo "Then pair it: run '$(BIN)/cashback-companion pair' and type the code into the extension's options page."
 	$(BIN)/cashback-companion serve --port $(PORT)
 
-lint: $(VENV)/.installed node_modules/.installed
-	$(BIN)/ruff check companion tests benchmarks
-	$(BIN)/ruff format --check companion tests benchmarks
+lint: $(VENV)/.compiled node_modules/.installed
+	$(BIN)/ruff check companion tests benchmarks setup.py
+	$(BIN)/ruff format --check companion tests benchmarks setup.py
 	$(BIN)/mypy
+	@# The compiled host table: every warning is an error here (pip's build only shows them).
+	gcc -fsyntax-only -std=c11 -Wall -Wextra -Wno-unused-parameter -Werror \
+		-I"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+		companion/tracking/_hostwalk.c
 	npx eslint extension tests/js
 	npx web-ext lint --source-dir extension --self-hosted
 
 # Two workers, each taking the next test as it finishes one: a third off on two cores. Not the
 # end-to-end tests, whose browsers' timing two at once made flaky (docs/reliability.md).
-unit: $(VENV)/.installed
+unit: $(VENV)/.compiled
 	$(BIN)/pytest -q -n 2 --dist worksteal -m "not e2e" tests
 
 js: node_modules/.installed
@@ -90,7 +107,8 @@ package: $(VENV)/.installed node_modules/.installed
 	@ls -1 $(DIST)
 
 clean:
-	rm -rf $(VENV) node_modules artifacts .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DIST)
+	rm -rf $(VENV) node_modules artifacts .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DIST) \
+		companion/tracking/*.so
 
 # Benchmarks (docs/reliability.md): a few minutes; not part of `make test`.
 bench: setup

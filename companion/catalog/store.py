@@ -185,12 +185,13 @@ def load_index(conn: sqlite3.Connection, connection: Connection) -> PartnerIndex
     # Plain tuples, not the connection's named rows: tens of thousands of them, once per start.
     rows = conn.cursor()
     rows.row_factory = None
-    # Interned: a partner of several domains is the value of each, once.
+    # Interned: a partner of several domains is the value of each, once, where the table is
+    # hostwalk.py's Python one (the compiled one keeps bytes).
     intern = sys.intern
-    hosts = {
-        host: None if partner_id is None else intern(partner_id)
+    hosts = (
+        (host, None if partner_id is None else intern(partner_id))
         for host, partner_id in rows.execute("SELECT host, partner_id FROM catalog_hosts")
-    }
+    )
     return PartnerIndex(
         version,
         programs=head.programs,

@@ -3,10 +3,10 @@
 The index maps every listed domain to its partner and every excluded host to ``None``. A lookup
 walks the host's parents on label boundaries, most specific first, and the first key found
 decides: that is "subdomains match", "the most specific domain wins" and "exclude carves out" in
-one loop, costing one dict probe per label however large the catalog is.
+one loop, costing one dict probe per label however large the catalog is. The loop itself is
+companion/tracking/hostwalk.py's, compiled where a C compiler was at hand.
 
-Only what matching needs stays in memory: the host table, the programs and each partner's
-category. A partner's full record (name, offers, tracking hints) is read when a match needs it,
+Only what matching needs stays in memory: the host table and the programs. A partner's full record (name, offers, tracking hints) is read when a match needs it,
 from wherever the index was built (the database for the running companion, see
 :class:`companion.catalog.store.StoredPartners`), and the last few hundred are kept. A catalog of
 50,000 domains held whole as validated records takes over 200 MB; this way the companion stays
@@ -16,7 +16,6 @@ near its import footprint.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +24,7 @@ from typing import Any, Protocol
 
 from companion.catalog.model import Catalog, KnownExtensions, Offer, Partner, Program
 from companion.tracking.hosts import parse_http_url
+from companion.tracking.hostwalk import HostTable, Table
 
 # How many full partner records (and their ranked offers) an index keeps at hand. A shopper's
 # browsing returns to a handful of stores; a few hundred records are a megabyte or two.
@@ -33,13 +33,6 @@ PARTNERS_KEPT = 256
 # as: about 350 bytes each where a parsed entry takes ten times that, so a script going through
 # a browsing history of thousands of stores is answered from memory for about 2 MB in all.
 ANSWERS_KEPT = 4096
-
-# The everyday shape of a URL, whose host a browser reads exactly as written: http(s), "//", a
-# host of lower-case ASCII letters, digits, dots and hyphens, then the end, a path, a query or a
-# fragment. Anything else (userinfo, a port, upper case, percent signs, backslashes, spaces,
-# Unicode) goes to the full WHATWG-style parser in hosts.py. tests/unit/test_matcher.py checks
-# that the two agree on every URL this accepts.
-_EVERYDAY_URL = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)").match
 
 # A partner's entry in the exported index (partner_entry): what GET /api/v1/match answers with.
 Entry = dict[str, Any]
@@ -142,17 +135,18 @@ class PartnerIndex:
         *,
         programs: Iterable[Program],
         extensions: KnownExtensions,
-        hosts: dict[str, str | None],
+        hosts: Iterable[tuple[str, str | None]],
         source: PartnerSource,
     ) -> None:
         self.version = version
         self.programs = {program.id: program for program in programs}
         self.extensions = extensions
-        # Matching's one table. Everything else about a partner is read from ``source`` when
-        # asked, and the last few kept: a table of every partner's category took 1.8 MiB more
-        # of the companion's memory with a catalog of 41,666 partners (docs/reliability.md);
-        # the log and the totals read categories with their own queries.
-        self.hosts = hosts
+        # Matching's one table, compiled where it could be (hostwalk.py). Everything else about
+        # a partner is read from ``source`` when asked, and the last few kept: a table of every
+        # partner's category took 1.8 MiB more of the companion's memory with a catalog of
+        # 41,666 partners (docs/reliability.md); the log and the totals read categories with
+        # their own queries.
+        self.hosts: Table = HostTable(hosts)
         self._source = source
         self._partner = lru_cache(maxsize=PARTNERS_KEPT)(source.record)
         self._offers = lru_cache(maxsize=PARTNERS_KEPT)(self._rank)
@@ -165,7 +159,7 @@ class PartnerIndex:
             version,
             programs=catalog.programs,
             extensions=catalog.extensions,
-            hosts=host_table(catalog.partners),
+            hosts=host_table(catalog.partners).items(),
             source=_HeldPartners(catalog),
         )
 
@@ -182,36 +176,22 @@ class PartnerIndex:
         return [] if partner is None else rank_offers(partner, self.programs)
 
     def locate_host(self, host: str) -> tuple[str, str] | None:
-        """``(partner id, catalog domain)`` for a host as :func:`parse_http_url` gives it.
-
-        Tries the host, then each parent on label boundaries, and the first key found decides;
-        a single label is never tried, since no store's domain is one. An IP address never
-        matches: a catalog refuses a domain whose last label is a number.
-        """
-        hosts = self.hosts
-        candidate, dot = host, host.find(".")
-        while dot >= 0:
-            if candidate in hosts:
-                partner_id = hosts[candidate]
-                return None if partner_id is None else (partner_id, candidate)
-            candidate = host[dot + 1 :]
-            dot = host.find(".", dot + 1)
-        return None
+        """``(partner id, catalog domain)`` for a host as :func:`parse_http_url` gives it: the
+        host, then each parent on label boundaries, and the first key found decides (see
+        :meth:`companion.tracking.hostwalk.PyHostTable.locate_host`)."""
+        return self.hosts.locate_host(host)
 
     def locate(self, url: str) -> tuple[str, str] | None:
         """``(partner id, catalog domain)`` for a URL; ``None`` for other sites and for
         anything that is not http(s)."""
-        everyday = _EVERYDAY_URL(url)
-        if everyday is not None:
-            host = everyday[1]
-            # Empty labels and a trailing dot are the full parser's to judge.
-            if host[0] != "." and host[-1] != "." and ".." not in host:
-                return self.locate_host(host)
+        found = self.hosts.locate_url(url)
+        if found is not False:
+            return found
         try:
             host = parse_http_url(url).host
         except ValueError:
             return None
-        return self.locate_host(host)
+        return self.hosts.locate_host(host)
 
     def match_host(self, host: str) -> Match | None:
         return self._match(self.locate_host(host))

@@ -13,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
+import tarfile
 import time
 import urllib.request
 import zipfile
@@ -27,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "extension"
 CHROMIUM_ZIP = f"cashback-guard-{VERSION}-chromium.zip"
 FIREFOX_XPI = f"cashback-guard-{VERSION}-firefox.xpi"
-WHEEL = f"cashback_companion-{VERSION}-py3-none-any.whl"
+# The wheel holds the compiled host table (setup.py), so it is for this Python and platform.
+_PYTHON = f"cp{sys.version_info.major}{sys.version_info.minor}"
+_PLATFORM = sysconfig.get_platform().replace("-", "_").replace(".", "_")
+WHEEL = f"cashback_companion-{VERSION}-{_PYTHON}-{_PYTHON}-{_PLATFORM}.whl"
 SDIST = f"cashback_companion-{VERSION}.tar.gz"
 
 
@@ -99,7 +104,7 @@ def test_the_wheel_carries_the_companion_and_its_data_only(dist: Path) -> None:
     in_checkout = {
         path.relative_to(ROOT).as_posix()
         for path in (ROOT / "companion").rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".c"
     }
     # Templates, static files and the bundled catalog too, not only the code.
     assert in_checkout - set(names) == set()
@@ -107,6 +112,16 @@ def test_the_wheel_carries_the_companion_and_its_data_only(dist: Path) -> None:
         "companion",
         f"cashback_companion-{VERSION}.dist-info",
     }
+
+
+def test_the_sdist_builds_the_compiled_table_from_its_source(dist: Path) -> None:
+    with tarfile.open(dist / SDIST) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {
+        "setup.py",
+        "companion/tracking/_hostwalk.c",
+        "companion/tracking/_hostwalk.pyi",
+    } <= names
 
 
 def test_the_installed_companion_needs_nothing_from_this_checkout(
@@ -133,6 +148,14 @@ def test_the_installed_companion_needs_nothing_from_this_checkout(
         env=env,
     )
     assert Path(imported.strip()).is_relative_to(venv), imported
+    compiled = run(
+        venv / "bin" / "python",
+        "-c",
+        "from companion.tracking import hostwalk; print(hostwalk.COMPILED)",
+        cwd=elsewhere,
+        env=env,
+    )
+    assert compiled.strip() == "True"
 
     listing = json.loads(run(companion, "catalog", "list", "--json", cwd=elsewhere, env=env))
     assert listing["source"] == "bundled"

@@ -148,8 +148,9 @@ def seed_purchases(
     """``count`` purchases across every partner and offer of ``index``, one every ``step`` from
     ``start``: every other one with an order, two thirds of those confirmed, some credited or
     declined, a few added by hand. Deterministic, so two runs store the same log."""
-    partners = [index.partner(partner_id) for partner_id in dict.fromkeys(index.hosts.values())
-                if partner_id is not None]  # fmt: skip
+    # By id: the host table keeps no order (the compiled one's is its hash seed's).
+    named = sorted({partner_id for _, partner_id in index.hosts.items() if partner_id is not None})
+    partners = [index.partner(partner_id) for partner_id in named]
     offers = [(p, view) for p in partners if p is not None for view in index.offers(p.id)]
     clicks: list[dict[str, Any]] = []
     orders: list[dict[str, Any]] = []

@@ -154,7 +154,7 @@ def _walk_index(hosts: dict[str, str | None]) -> PartnerIndex:
         "walk",
         programs=[],
         extensions=KnownExtensions(),
-        hosts=hosts,
+        hosts=hosts.items(),
         source=NoRecords(),
     )
 
