@@ -16,6 +16,7 @@ from companion.catalog.store import load_catalog
 from companion.config import DEFAULT_PORT, PORT_FILENAME, TOKEN_FILENAME, db_path
 from companion.security.token import load_or_create, proof
 from companion.storage.db import connect, schema_version
+from companion.tracking import hostwalk
 
 
 def written_port(home: Path) -> int | None:
@@ -107,6 +108,16 @@ def permissions(home: Path) -> str:
     return f"readable by other users: {listed}; chmod go-rwx on each"
 
 
+def matcher(compiled: bool) -> str:
+    """Which host table matches URLs (companion/tracking/hostwalk.py)."""
+    if compiled:
+        return "compiled (companion.tracking._hostwalk)"
+    return (
+        "Python (the compiled table was not built, or CASHBACK_COMPANION_NO_EXTENSIONS is set):"
+        " the same answers, about four times slower"
+    )
+
+
 def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
     conn = connect(db_path(home))
     stored = load_catalog(conn)
@@ -120,5 +131,6 @@ def doctor_report(home: Path, port: int | None = None) -> dict[str, str]:
         "catalog": f"{stored.version} from {stored.source}"
         if stored
         else "none yet (imported on first start)",
+        "matcher": matcher(hostwalk.COMPILED),
         "companion": probe(port if port is not None else running_port(home), token=token.value),
     }

@@ -116,5 +116,5 @@ else:
     except ImportError:  # installed without a compiler: the Python one
         HostTable = PyHostTable
 
-# Which of the two runs (the benchmark says, and tests/unit/test_hostwalk.py asks).
+# Which of the two runs: `cashback-companion doctor` and the benchmark say.
 COMPILED = HostTable is not PyHostTable

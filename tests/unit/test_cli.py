@@ -63,6 +63,16 @@ def test_doctor_says_where_the_token_is(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     assert report["token store"].startswith("file: ")
     assert report["companion"].startswith("not running")
+    # make test builds the compiled host table (tests/unit/test_hostwalk.py).
+    assert report["matcher"] == "compiled (companion.tracking._hostwalk)"
+
+
+def test_doctor_says_when_the_python_table_matches(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("companion.tracking.hostwalk.COMPILED", False)
+    report = json.loads(run(capsys, "doctor", "--json", "--port", "1")[1])
+    assert report["matcher"].startswith("Python (the compiled table was not built")
 
 
 def test_doctor_asks_the_port_the_running_companion_wrote(
