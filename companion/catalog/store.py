@@ -25,6 +25,7 @@ from companion.clock import now_iso
 from companion.storage.db import transaction
 from companion.tracking.matcher import (
     Entry,
+    NotInThisVersion,
     PartnerIndex,
     host_table,
     index_document,
@@ -141,25 +142,21 @@ class StoredPartners:
         self._connection = connection
         self._version = version
 
-    def _read(self, query: str, partner_id: str) -> str | None:
+    def _read(self, query: str, partner_id: str) -> str:
         row = self._connection().execute(query, (partner_id,)).fetchone()
-        # Another version's row: the catalog was replaced since this index was made.
+        # No row, or another version's: the catalog was replaced since this index was made.
         if row is None or row[0] != self._version:
-            return None
+            raise NotInThisVersion(partner_id)
         return str(row[1])
 
-    def record(self, partner_id: str) -> Partner | None:
+    def record(self, partner_id: str) -> Partner:
         document = self._read(
             "SELECT version, document FROM catalog_partners WHERE id = ?", partner_id
         )
-        if document is None:
-            return None
         return Partner.model_validate_json(document, context=_TRUSTED_CONTEXT)
 
-    def entry(self, partner_id: str) -> Entry | None:
+    def entry(self, partner_id: str) -> Entry:
         text = self._read("SELECT version, entry FROM catalog_partners WHERE id = ?", partner_id)
-        if text is None:
-            return None
         entry: Entry = json.loads(text)
         return entry
 

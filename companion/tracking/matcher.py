@@ -38,12 +38,20 @@ ANSWERS_KEPT = 4096
 Entry = dict[str, Any]
 
 
+class NotInThisVersion(LookupError):
+    """A :class:`PartnerSource` has no record of the partner in the index's catalog version:
+    the catalog was replaced since the index was made, or the id is unknown. The index answers
+    "no partner" and keeps nothing of it, so that an index whose catalog comes back (replaced,
+    then restored within the second before the watcher swaps indexes) finds its records again."""
+
+
 class PartnerSource(Protocol):
-    """Where a partner's full record and its entry come from; ``None`` for an unknown id."""
+    """Where a partner's full record and its entry come from; both raise
+    :class:`NotInThisVersion` where there is none."""
 
-    def record(self, partner_id: str) -> Partner | None: ...
+    def record(self, partner_id: str) -> Partner: ...
 
-    def entry(self, partner_id: str) -> Entry | None: ...
+    def entry(self, partner_id: str) -> Entry: ...
 
 
 @dataclass(frozen=True)
@@ -165,15 +173,21 @@ class PartnerIndex:
 
     def partner(self, partner_id: str) -> Partner | None:
         """The partner's full record; ``None`` for an id this catalog does not have."""
-        return self._partner(partner_id)
+        try:
+            return self._partner(partner_id)
+        except NotInThisVersion:
+            return None
 
     def offers(self, partner_id: str) -> list[OfferView]:
         """The partner's offers, best first (empty for an unknown partner)."""
-        return self._offers(partner_id)
+        try:
+            return self._offers(partner_id)
+        except NotInThisVersion:
+            return []
 
     def _rank(self, partner_id: str) -> list[OfferView]:
-        partner = self.partner(partner_id)
-        return [] if partner is None else rank_offers(partner, self.programs)
+        # The cache's own call, so that NotInThisVersion passes through _offers uncached.
+        return rank_offers(self._partner(partner_id), self.programs)
 
     def locate_host(self, host: str) -> tuple[str, str] | None:
         """``(partner id, catalog domain)`` for a host as :func:`parse_http_url` gives it: the
@@ -210,21 +224,24 @@ class PartnerIndex:
         """:meth:`answer` as the JSON text the endpoint sends, made from the partner's stored
         entry without reading and validating its full record."""
         found = self.locate(url)
-        parts = None if found is None else self._answer(found[0])
         text = json.dumps(url)
-        if found is None or parts is None:
-            # No parts for a partner: the catalog was replaced a moment ago (see _match).
-            return f'{{"url": {text}, "partner": null, "offers": []}}'
-        partner, offers = parts
-        domain = json.dumps(found[1])
-        return f'{{"url": {text}, "partner": {partner}, "domain": {domain}}}, "offers": {offers}}}'
+        if found is not None:
+            try:
+                partner, offers = self._answer(found[0])
+            except NotInThisVersion:
+                pass  # the catalog was replaced a moment ago (see _match)
+            else:
+                domain = json.dumps(found[1])
+                return (
+                    f'{{"url": {text}, "partner": {partner}, "domain": {domain}}},'
+                    f' "offers": {offers}}}'
+                )
+        return f'{{"url": {text}, "partner": null, "offers": []}}'
 
-    def _partner_answer(self, partner_id: str) -> tuple[str, str] | None:
+    def _partner_answer(self, partner_id: str) -> tuple[str, str]:
         """The partner's part of an answer as JSON text: its object without the closing brace
         (the domain matched goes there) and its offers."""
         entry = self._source.entry(partner_id)
-        if entry is None:
-            return None
         partner = {"id": partner_id, "name": entry["name"], "category": entry["category"]}
         return json.dumps(partner)[:-1], json.dumps(entry["offers"])
 
@@ -247,12 +264,14 @@ class _HeldPartners:
         self._programs = {program.id: program for program in catalog.programs}
         self._partners = {partner.id: partner for partner in catalog.partners}
 
-    def record(self, partner_id: str) -> Partner | None:
-        return self._partners.get(partner_id)
+    def record(self, partner_id: str) -> Partner:
+        try:
+            return self._partners[partner_id]
+        except KeyError:
+            raise NotInThisVersion(partner_id) from None
 
-    def entry(self, partner_id: str) -> Entry | None:
-        partner = self._partners.get(partner_id)
-        return None if partner is None else partner_entry(partner, self._programs)
+    def entry(self, partner_id: str) -> Entry:
+        return partner_entry(self.record(partner_id), self._programs)
 
 
 def partner_entry(partner: Partner, programs: dict[str, Program]) -> Entry:

@@ -75,6 +75,30 @@ def test_a_record_of_a_newer_catalog_is_no_partner_until_the_index_is_swapped(
     assert found.partner.name == "Ozon Global"
 
 
+def test_an_index_whose_catalog_comes_back_finds_its_records_again(tmp_path: Path) -> None:
+    """A catalog replaced and restored within the second before the watcher swaps indexes: the
+    old index answered "no partner" meanwhile, and must not keep that answer."""
+    conn = connect(tmp_path / "c.sqlite3")
+    first = parse_catalog(json.dumps(GOOD))
+    save_catalog(conn, first, "first")
+    index = load_index(conn, lambda: conn)
+    assert index is not None
+    renamed = copy.deepcopy(GOOD)
+    renamed["partners"][0]["name"] = "Ozon Global"
+    save_catalog(conn, parse_catalog(json.dumps(renamed)), "second")
+    assert index.match_url("https://www.ozon.ru/") is None
+    assert index.answer("https://www.ozon.ru/")["partner"] is None
+    assert index.offers("ozon") == []
+
+    save_catalog(conn, first, "first again")
+    assert load_index(conn, lambda: conn).version == index.version  # type: ignore[union-attr]
+    found = index.match_url("https://www.ozon.ru/")
+    assert found is not None
+    assert found.partner.name == GOOD["partners"][0]["name"]
+    assert index.answer("https://www.ozon.ru/")["partner"]["id"] == "ozon"
+    assert index.offers("ozon") == found.offers != []
+
+
 def test_an_answer_is_json_whatever_the_names_and_urls_hold(tmp_path: Path) -> None:
     # The answer is put together from stored JSON pieces; the catalog's and the URL's own
     # quotes, backslashes and markup must stay inside their strings.

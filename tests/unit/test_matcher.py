@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion.catalog.model import KnownExtensions
+from companion.catalog.model import KnownExtensions, Partner
 from companion.catalog.store import version_of
 from companion.catalog.validate import parse_catalog
 from companion.tracking.hosts import parse_http_url
-from companion.tracking.matcher import PartnerIndex, export_index
+from companion.tracking.matcher import NotInThisVersion, PartnerIndex, export_index
 from tests.unit.conftest import VECTORS
 
 DOCUMENT = json.loads(VECTORS.read_text(encoding="utf-8"))
@@ -136,11 +136,11 @@ def _naive(hosts: dict[str, str | None], host: str) -> tuple[str, str] | None:
 class NoRecords:
     """The walk reads no partner records."""
 
-    def record(self, partner_id: str) -> None:
-        return None
+    def record(self, partner_id: str) -> Partner:
+        raise NotInThisVersion(partner_id)
 
-    def entry(self, partner_id: str) -> None:
-        return None
+    def entry(self, partner_id: str) -> dict[str, Any]:
+        raise NotInThisVersion(partner_id)
 
 
 NAME = st.lists(st.sampled_from(["a", "b", "shop", "co", "uk", "com"]), min_size=2, max_size=5)
