@@ -5,37 +5,37 @@
  * shopper opens, and a whole browsing history at once from `cashback-companion match`. In
  * CPython the regular expression that cuts the host out of a URL, and a probe of a dict of
  * 50,000 domains, each cost about as much as tldextract's whole budget allows for
- * (docs/reliability.md, "Matching"). So HostTable is written here once more:
+ * (docs/reliability.md, "Goals once missed"). So HostTable is written here once more:
  *
  * - the host is read out of the URL in one pass, without a regular expression;
- * - the hashes of the host and of each of its parents come out of one pass from the right;
  * - the table is open addressing over 8-byte slots (a tag of the hash and an entry's number),
- *   the keys' bytes packed in one buffer: about 3 MB for 50,000 domains where the dict of
- *   str took 9, and a probe that misses touches one slot instead of the dict's three objects.
+ *   the keys' bytes packed in one buffer: 3 MiB for 50,000 domains where the dict and its str
+ *   took 5, and a probe that misses reads one slot instead of the dict's three objects;
+ * - each table hashes with SipHash-1-3 (CPython's own string hash) under a key of its own from
+ *   os.urandom, so no catalog can be made to pile its hosts into one run of slots.
  *
  * hostwalk.py stays the reference: it is what runs where no compiler was at hand when the
  * companion was installed, and tests/unit/test_hostwalk.py holds the two to the same answers.
  *
  * The table keeps no Python objects: a lookup makes the str of the domain and of the partner id
- * it answers with. Every index into a string is checked against the string's length first.
+ * it answers with. Every index into a string is checked against the string's length first, and
+ * no parent longer than the table's longest host is read at all.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
-/* An entry's value when its host is carved out of a partner (the dict's None). */
+/* The longest host a table takes (DNS's limit; catalog validation holds hosts to it too). */
+#define MAX_HOST 253
+/* An entry's value when its host is carved out of a partner (the dict's None). The arena stays
+ * shorter than this, so it is no partner id's offset. */
 #define CARVED_OUT UINT32_MAX
-/* Hosts with more labels than this walk with a buffer from the heap, not the stack. */
-#define LABELS_ON_STACK 64
-
-/* Seeded from os.urandom when the module loads: a catalog cannot be made to collide. */
-static uint64_t hash_seed;
 
 typedef struct {
     uint32_t offset; /* the host's bytes in the arena */
     uint32_t length;
-    uint32_t value; /* the partner id's entry in the arena (offset), or CARVED_OUT */
+    uint32_t value; /* the partner id's offset in the arena, or CARVED_OUT */
     uint32_t value_length;
 } Entry;
 
@@ -46,28 +46,60 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    char *arena; /* every host's bytes, then every partner id's UTF-8, back to back */
+    uint64_t k0, k1; /* this table's SipHash key */
+    char *arena;     /* every host's bytes and every partner id's, back to back; never NULL */
     size_t arena_used, arena_size;
     Entry *entries;
     size_t count, entries_size;
     Slot *slots;
-    size_t mask; /* slots - 1; slots a power of two at least twice the entries */
-    Py_ssize_t hosts; /* distinct hosts, for len() */
+    size_t mask;       /* slots - 1; slots a power of two at least twice the entries */
+    Py_ssize_t hosts;  /* distinct hosts, for len() */
+    Py_ssize_t longest; /* the longest host's length: no longer parent is looked up */
 } HostTable;
 
-/* FNV-1a over the key read from its last character to its first, from the seed: hashing a host
- * from the right gives each parent's hash on the way. */
-static inline uint64_t
-hash_step(uint64_t hash, Py_UCS4 c)
+/* SipHash-1-3 (Aumasson and Bernstein), bytes read little-endian on every machine. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                               \
+    do {                                                                                       \
+        v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                              \
+        v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                                 \
+        v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                                 \
+        v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                              \
+    } while (0)
+
+static uint64_t
+siphash13(uint64_t k0, uint64_t k1, const unsigned char *bytes, size_t length)
 {
-    return (hash ^ c) * 0x100000001b3ULL;
+    uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+    uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+    size_t whole = length - length % 8;
+    for (size_t at = 0; at < whole; at += 8) {
+        uint64_t m = 0;
+        for (int i = 0; i < 8; i++) {
+            m |= (uint64_t)bytes[at + i] << (8 * i);
+        }
+        v3 ^= m;
+        SIPROUND;
+        v0 ^= m;
+    }
+    uint64_t last = (uint64_t)length << 56;
+    for (size_t i = 0; i < length % 8; i++) {
+        last |= (uint64_t)bytes[whole + i] << (8 * i);
+    }
+    v3 ^= last;
+    SIPROUND;
+    v0 ^= last;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
 }
 
 static inline size_t
 slot_of(uint64_t hash, size_t mask)
 {
-    /* Fibonacci hashing: the multiply spreads FNV's weak low bits over the index. */
-    return (size_t)((hash * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+    return (size_t)hash & mask;
 }
 
 static inline uint32_t
@@ -81,12 +113,13 @@ tag_of(uint64_t hash)
 static int
 arena_append(HostTable *table, const char *bytes, size_t length, uint32_t *offset)
 {
-    if (length > UINT32_MAX - table->arena_used) {
+    /* Offsets stay below CARVED_OUT. */
+    if (length >= UINT32_MAX - table->arena_used) {
         PyErr_SetString(PyExc_OverflowError, "HostTable: over 4 GiB of hosts");
         return -1;
     }
     if (table->arena_used + length > table->arena_size) {
-        size_t size = table->arena_size ? table->arena_size : 4096;
+        size_t size = table->arena_size;
         while (size < table->arena_used + length) {
             size *= 2;
         }
@@ -125,23 +158,28 @@ entries_append(HostTable *table, Entry entry)
     return 0;
 }
 
-/* One (host, partner id or None) pair into the arena and the entries. */
+/* One (host, partner id or None) pair into the arena and the entries; the same refusals, in the
+ * same order, as PyHostTable's. */
 static int
 add_pair(HostTable *table, PyObject *pair)
 {
     if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-        PyErr_Format(PyExc_TypeError, "HostTable: each item must be a (host, partner id) pair,"
-                     " not %.100s", Py_TYPE(pair)->tp_name);
+        PyErr_Format(PyExc_TypeError,
+                     "HostTable: each item must be a (host, partner id) pair, not %.100s",
+                     Py_TYPE(pair)->tp_name);
         return -1;
     }
     PyObject *host = PyTuple_GET_ITEM(pair, 0), *partner_id = PyTuple_GET_ITEM(pair, 1);
-    if (!PyUnicode_Check(host) || !PyUnicode_IS_ASCII(host)) {
-        PyErr_Format(PyExc_ValueError, "HostTable: a host must be an ASCII str, not %R", host);
+    if (!PyUnicode_Check(host) || !PyUnicode_IS_ASCII(host) ||
+        PyUnicode_GET_LENGTH(host) > MAX_HOST) {
+        PyErr_Format(PyExc_ValueError,
+                     "HostTable: a host must be an ASCII str of at most %d characters, not %R",
+                     MAX_HOST, host);
         return -1;
     }
-    if (partner_id != Py_None && !PyUnicode_Check(partner_id)) {
-        PyErr_Format(PyExc_TypeError, "HostTable: the partner id of %R must be a str or None",
-                     host);
+    if (partner_id != Py_None && (!PyUnicode_Check(partner_id) || !PyUnicode_IS_ASCII(partner_id))) {
+        PyErr_Format(PyExc_ValueError,
+                     "HostTable: the partner id of %R must be an ASCII str or None", host);
         return -1;
     }
     Entry entry = {0, 0, CARVED_OUT, 0};
@@ -151,24 +189,17 @@ add_pair(HostTable *table, PyObject *pair)
     }
     entry.length = (uint32_t)length;
     if (partner_id != Py_None) {
-        Py_ssize_t id_length;
-        const char *id = PyUnicode_AsUTF8AndSize(partner_id, &id_length);
-        if (id == NULL || arena_append(table, id, (size_t)id_length, &entry.value)) {
+        Py_ssize_t id_length = PyUnicode_GET_LENGTH(partner_id);
+        if (arena_append(table, (const char *)PyUnicode_DATA(partner_id), (size_t)id_length,
+                         &entry.value)) {
             return -1;
         }
         entry.value_length = (uint32_t)id_length;
     }
-    return entries_append(table, entry);
-}
-
-static uint64_t
-hash_bytes(const char *bytes, size_t length)
-{
-    uint64_t hash = hash_seed;
-    for (size_t i = length; i > 0; i--) {
-        hash = hash_step(hash, (unsigned char)bytes[i - 1]);
+    if (length > table->longest) {
+        table->longest = length;
     }
-    return hash;
+    return entries_append(table, entry);
 }
 
 /* Every entry into the slots, in order; a host given twice keeps its last value, as a dict. */
@@ -188,7 +219,7 @@ index_entries(HostTable *table)
     for (size_t number = 0; number < table->count; number++) {
         const Entry *entry = &table->entries[number];
         const char *key = table->arena + entry->offset;
-        uint64_t hash = hash_bytes(key, entry->length);
+        uint64_t hash = siphash13(table->k0, table->k1, (const unsigned char *)key, entry->length);
         size_t at = slot_of(hash, table->mask);
         for (;;) {
             Slot *slot = &table->slots[at];
@@ -210,6 +241,30 @@ index_entries(HostTable *table)
     return 0;
 }
 
+/* The table's own SipHash key, from os.urandom. */
+static int
+seed(HostTable *table)
+{
+    PyObject *os = PyImport_ImportModule("os");
+    if (os == NULL) {
+        return -1;
+    }
+    PyObject *random = PyObject_CallMethod(os, "urandom", "i", 16);
+    Py_DECREF(os);
+    if (random == NULL) {
+        return -1;
+    }
+    if (!PyBytes_Check(random) || PyBytes_GET_SIZE(random) != 16) {
+        Py_DECREF(random);
+        PyErr_SetString(PyExc_RuntimeError, "HostTable: os.urandom gave no key");
+        return -1;
+    }
+    memcpy(&table->k0, PyBytes_AS_STRING(random), 8);
+    memcpy(&table->k1, PyBytes_AS_STRING(random) + 8, 8);
+    Py_DECREF(random);
+    return 0;
+}
+
 static void
 HostTable_dealloc(HostTable *self)
 {
@@ -225,15 +280,24 @@ static PyObject *
 HostTable_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *items;
-    static char *keywords[] = {"items", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:HostTable", keywords, &items)) {
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "HostTable() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_UnpackTuple(args, "HostTable", 1, 1, &items)) {
         return NULL;
     }
     HostTable *table = (HostTable *)type->tp_alloc(type, 0);
     if (table == NULL) {
         return NULL;
     }
-    PyObject *iterator = PyObject_GetIter(items);
+    table->arena = PyMem_Malloc(4096);
+    if (table->arena == NULL) {
+        Py_DECREF(table);
+        return PyErr_NoMemory();
+    }
+    table->arena_size = 4096;
+    PyObject *iterator = seed(table) ? NULL : PyObject_GetIter(items);
     if (iterator == NULL) {
         Py_DECREF(table);
         return NULL;
@@ -252,53 +316,40 @@ HostTable_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     /* The arena and the entries were grown by doubling: give the rest back. */
-    char *arena = PyMem_Realloc(table->arena, table->arena_used ? table->arena_used : 1);
-    if (arena != NULL) {
-        table->arena = arena;
-        table->arena_size = table->arena_used;
+    if (table->arena_used > 0) {
+        char *arena = PyMem_Realloc(table->arena, table->arena_used);
+        if (arena != NULL) {
+            table->arena = arena;
+            table->arena_size = table->arena_used;
+        }
     }
-    Entry *entries =
-        PyMem_Realloc(table->entries, (table->count ? table->count : 1) * sizeof(Entry));
-    if (entries != NULL) {
-        table->entries = entries;
-        table->entries_size = table->count;
+    if (table->count > 0) {
+        Entry *entries = PyMem_Realloc(table->entries, table->count * sizeof(Entry));
+        if (entries != NULL) {
+            table->entries = entries;
+            table->entries_size = table->count;
+        }
     }
     return (PyObject *)table;
 }
 
 /* ---- looking up -------------------------------------------------------------------------- */
 
-/* The entry whose host is text[start:end], whose hash is given, or NULL. */
+/* The entry whose host is the given bytes, or NULL. */
 static const Entry *
-find(const HostTable *table, uint64_t hash, int kind, const void *data, Py_ssize_t start,
-     Py_ssize_t end)
+find(const HostTable *table, const unsigned char *host, size_t length)
 {
-    size_t length = (size_t)(end - start);
+    uint64_t hash = siphash13(table->k0, table->k1, host, length);
     for (size_t at = slot_of(hash, table->mask);; at = (at + 1) & table->mask) {
         const Slot *slot = &table->slots[at];
         if (slot->entry == 0) {
-            return NULL;
+            return NULL; /* the slots are at most half full: a run always ends */
         }
         if (slot->tag != tag_of(hash)) {
             continue;
         }
         const Entry *entry = &table->entries[slot->entry - 1];
-        if (entry->length != length) {
-            continue;
-        }
-        const char *key = table->arena + entry->offset;
-        if (kind == PyUnicode_1BYTE_KIND) {
-            if (memcmp(key, (const char *)data + start, length) == 0) {
-                return entry;
-            }
-            continue;
-        }
-        size_t i = 0;
-        while (i < length &&
-               PyUnicode_READ(kind, data, start + (Py_ssize_t)i) == (unsigned char)key[i]) {
-            i++;
-        }
-        if (i == length) {
+        if (entry->length == length && memcmp(table->arena + entry->offset, host, length) == 0) {
             return entry;
         }
     }
@@ -310,8 +361,8 @@ answer(const HostTable *table, const Entry *entry)
     if (entry->value == CARVED_OUT) {
         Py_RETURN_NONE;
     }
-    PyObject *partner_id = PyUnicode_DecodeUTF8(table->arena + entry->value,
-                                                (Py_ssize_t)entry->value_length, "strict");
+    PyObject *partner_id = PyUnicode_DecodeASCII(table->arena + entry->value,
+                                                 (Py_ssize_t)entry->value_length, "strict");
     if (partner_id == NULL) {
         return NULL;
     }
@@ -327,10 +378,22 @@ answer(const HostTable *table, const Entry *entry)
     return found;
 }
 
+/* The first '.' in text[from:to], or -1. */
+static Py_ssize_t
+next_dot(int kind, const void *data, Py_ssize_t from, Py_ssize_t to)
+{
+    for (Py_ssize_t i = from; i < to; i++) {
+        if (PyUnicode_READ(kind, data, i) == '.') {
+            return i;
+        }
+    }
+    return -1;
+}
+
 /*
- * hostwalk.walk over text[start:end]: the host, then each parent on label boundaries, never a
- * single label; the first host of the table found decides. A new reference: a (partner id,
- * domain) tuple or None.
+ * PyHostTable.locate_host over text[start:end]: the host, then each parent on label boundaries,
+ * never a single label; the first host of the table found decides. A new reference: a
+ * (partner id, domain) tuple or None.
  */
 static PyObject *
 walk(const HostTable *table, PyObject *text, Py_ssize_t start, Py_ssize_t end)
@@ -338,60 +401,42 @@ walk(const HostTable *table, PyObject *text, Py_ssize_t start, Py_ssize_t end)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
 
-    /* Each label's first character, and the hash of the host from it to the end. */
-    Py_ssize_t labels = 1;
-    for (Py_ssize_t i = start; i < end; i++) {
-        labels += PyUnicode_READ(kind, data, i) == '.';
-    }
-    if (labels == 1) {
-        Py_RETURN_NONE; /* a single label is never tried */
-    }
-    Py_ssize_t starts_on_stack[LABELS_ON_STACK];
-    uint64_t hashes_on_stack[LABELS_ON_STACK];
-    Py_ssize_t *starts = starts_on_stack;
-    uint64_t *hashes = hashes_on_stack;
-    if (labels > LABELS_ON_STACK) {
-        starts = PyMem_Malloc((size_t)labels * sizeof(Py_ssize_t));
-        hashes = PyMem_Malloc((size_t)labels * sizeof(uint64_t));
-        if (starts == NULL || hashes == NULL) {
-            PyMem_Free(starts);
-            PyMem_Free(hashes);
-            return PyErr_NoMemory();
+    /* No host of the table is longer than `longest`: begin with the longest parent that is not
+     * (a label's start at or after end - longest), which also bounds the work a long host
+     * makes by the table's longest host, not by the host's length. */
+    Py_ssize_t from = start;
+    if (end - start > table->longest) {
+        Py_ssize_t dot = next_dot(kind, data, end - table->longest - 1, end);
+        if (dot < 0) {
+            Py_RETURN_NONE;
         }
+        from = dot + 1;
     }
-    /* From the right: label k (0 the leftmost) starts at starts[k]. A parent holding a
-     * character beyond ASCII is probed like any other and found in no slot: its hash and its
-     * characters differ from every host of the table, all of which are ASCII. */
-    uint64_t hash = hash_seed;
-    Py_ssize_t label = labels - 1;
-    for (Py_ssize_t i = end; i > start; i--) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i - 1);
-        if (c == '.') {
-            starts[label] = i;
-            hashes[label] = hash;
-            label--;
+    unsigned char host[MAX_HOST];
+    for (Py_ssize_t dot = next_dot(kind, data, from, end); dot >= 0;
+         from = dot + 1, dot = next_dot(kind, data, from, end)) {
+        /* text[from:end] as bytes: at most `longest` of them (the guard keeps the buffer safe
+         * whatever the cut above does). A parent holding a character beyond ASCII is in no
+         * table, every host of one being ASCII; its bytes cut to 8 bits could be. */
+        size_t length = (size_t)(end - from);
+        if (length > MAX_HOST) {
+            continue;
         }
-        hash = hash_step(hash, c);
-    }
-    starts[0] = start;
-    hashes[0] = hash;
-
-    PyObject *found = NULL;
-    for (label = 0; label < labels - 1; label++) {
-        const Entry *entry = find(table, hashes[label], kind, data, starts[label], end);
+        Py_UCS4 all = 0;
+        for (size_t i = 0; i < length; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, from + (Py_ssize_t)i);
+            all |= c;
+            host[i] = (unsigned char)c;
+        }
+        if (all >= 128) {
+            continue;
+        }
+        const Entry *entry = find(table, host, length);
         if (entry != NULL) {
-            found = answer(table, entry);
-            break;
+            return answer(table, entry);
         }
     }
-    if (starts != starts_on_stack) {
-        PyMem_Free(starts);
-        PyMem_Free(hashes);
-    }
-    if (found == NULL && !PyErr_Occurred()) {
-        Py_RETURN_NONE;
-    }
-    return found;
+    Py_RETURN_NONE;
 }
 
 static int
@@ -490,8 +535,8 @@ HostTable_items(HostTable *self, PyObject *unused)
         PyObject *partner_id =
             entry->value == CARVED_OUT
                 ? Py_NewRef(Py_None)
-                : PyUnicode_DecodeUTF8(self->arena + entry->value,
-                                       (Py_ssize_t)entry->value_length, "strict");
+                : PyUnicode_DecodeASCII(self->arena + entry->value,
+                                        (Py_ssize_t)entry->value_length, "strict");
         PyObject *pair = host && partner_id ? PyTuple_Pack(2, host, partner_id) : NULL;
         Py_XDECREF(host);
         Py_XDECREF(partner_id);
@@ -557,28 +602,6 @@ static PyType_Spec HostTable_spec = {
 static int
 hostwalk_exec(PyObject *module)
 {
-    PyObject *os = PyImport_ImportModule("os");
-    if (os == NULL) {
-        return -1;
-    }
-    PyObject *urandom = PyObject_GetAttrString(os, "urandom");
-    Py_DECREF(os);
-    if (urandom == NULL) {
-        return -1;
-    }
-    PyObject *seed = PyObject_CallFunction(urandom, "i", (int)sizeof(hash_seed));
-    Py_DECREF(urandom);
-    if (seed == NULL) {
-        return -1;
-    }
-    if (!PyBytes_Check(seed) || PyBytes_GET_SIZE(seed) != sizeof(hash_seed)) {
-        Py_DECREF(seed);
-        PyErr_SetString(PyExc_RuntimeError, "os.urandom gave no seed");
-        return -1;
-    }
-    memcpy(&hash_seed, PyBytes_AS_STRING(seed), sizeof(hash_seed));
-    Py_DECREF(seed);
-
     PyObject *type = PyType_FromModuleAndSpec(module, &HostTable_spec, NULL);
     if (type == NULL) {
         return -1;

@@ -32,24 +32,38 @@ _EVERYDAY_URL = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)").match
 Found = tuple[str, str] | None
 
 
+# The longest host a table takes: DNS's limit, to which the catalog holds its hosts too.
+MAX_HOST = 253
+
+
 class PyHostTable:
     """Hosts to partner ids, ``None`` for a host carved out of a partner, from
-    ``(host, partner id)`` pairs; a host given twice keeps its last. Hosts are ASCII, as a
-    validated catalog's are (companion/tracking/hosts.py)."""
+    ``(host, partner id)`` pairs; a host given twice keeps its last. Hosts and partner ids are
+    ASCII and a host at most 253 characters long, as a validated catalog's are."""
 
     def __init__(self, items: Iterable[tuple[str, str | None]], /) -> None:
         self._hosts: dict[str, str | None] = {}
+        # No host of the table is longer: a longer parent is never looked up (see locate_host).
+        self._longest = 0
         for pair in items:
             if not isinstance(pair, tuple) or len(pair) != 2:
                 raise TypeError(
                     f"HostTable: each item must be a (host, partner id) pair, not {type(pair).__name__}"
                 )
             host, partner_id = pair
-            if not isinstance(host, str) or not host.isascii():
-                raise ValueError(f"HostTable: a host must be an ASCII str, not {host!r}")
-            if partner_id is not None and not isinstance(partner_id, str):
-                raise TypeError(f"HostTable: the partner id of {host!r} must be a str or None")
+            if not isinstance(host, str) or not host.isascii() or len(host) > MAX_HOST:
+                raise ValueError(
+                    f"HostTable: a host must be an ASCII str of at most {MAX_HOST} characters,"
+                    f" not {host!r}"
+                )
+            if partner_id is not None and (
+                not isinstance(partner_id, str) or not partner_id.isascii()
+            ):
+                raise ValueError(
+                    f"HostTable: the partner id of {host!r} must be an ASCII str or None"
+                )
             self._hosts[host] = partner_id
+            self._longest = max(self._longest, len(host))
 
     def __len__(self) -> int:
         return len(self._hosts)
@@ -70,6 +84,13 @@ class PyHostTable:
             raise TypeError(f"locate_host(): a host must be a str, not {type(host).__name__}")
         hosts = self._hosts
         candidate, dot = host, host.find(".")
+        if len(host) > self._longest:
+            # Begin with the longest parent no longer than the table's longest host: the work a
+            # long host makes is bounded by the table, not by the host (a URL may be a megabyte).
+            cut = host.find(".", len(host) - self._longest - 1)
+            if cut < 0:
+                return None
+            candidate, dot = host[cut + 1 :], host.find(".", cut + 1)
         while dot >= 0:
             if candidate in hosts:
                 partner_id = hosts[candidate]

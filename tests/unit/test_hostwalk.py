@@ -8,6 +8,7 @@ labels than the C walk keeps on its stack.
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -76,7 +77,8 @@ TABLE = [
     ("seller.shop.com", None),
     ("uk.co.uk", "u"),
     ("xn--80ak6aa92e.com", "idn"),
-    ("store.example", "магазин"),  # a partner id beyond ASCII is kept whole
+    ("store.example", "store"),
+    ("", "empty"),  # no lookup reaches an empty host: a parent holds a dot
 ]
 
 
@@ -90,7 +92,9 @@ TABLE = [
         "store.example", "m.store.example", "ы.shop.com", "\u00e9.shop.com", "😀.shop.com",
         "shop.com\u00e9", "shop.c\u043e\u043c", "10.0.0.1", "x" * 300 + ".shop.com",
         ".".join(["a"] * 70) + ".shop.com", ".".join(["ы"] * 70) + ".uk.co.uk",
-        "." * 100, "shop.com\x00", "\x00.shop.com",
+        "." * 100, "shop.com\x00", "\x00.shop.com", "a." * 200_000 + "shop.com",
+        "a" * 300_000 + ".com",
+        "\u0173hop.com", "www.\u0173hop.com",  # ų: its low byte is an s "ы." * 1000 + "x" * 250 + ".shop.com",
     ],
 )  # fmt: skip
 def test_a_host_table_of_cases(host: str) -> None:
@@ -183,6 +187,8 @@ def test_a_large_table_finds_each_host_and_no_other() -> None:
         [("shop.com", 1)],
         [("shop.com", b"p")],
         [(None, "p")],
+        [("shop.com", "магазин")],
+        [("x" * 254, "p")],
         5,
         None,
     ],
@@ -204,6 +210,27 @@ def test_a_bad_table_is_refused_with_its_reason(items: Any) -> None:
 
 
 @needs_compiled
+def test_the_items_are_given_by_position() -> None:
+    for build in (PyHostTable, CHostTable):
+        with pytest.raises(TypeError):
+            build(items=TABLE)
+
+
+@needs_compiled
+def test_a_table_answers_the_same_after_the_module_is_loaded_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each table hashes with its own key: a module loaded again (a subinterpreter, or
+    ``importlib``) must not change the key of the tables already built."""
+    table = CHostTable(TABLE)
+    monkeypatch.delitem(sys.modules, "companion.tracking._hostwalk")
+    again = importlib.import_module("companion.tracking._hostwalk")
+    assert again.HostTable is not CHostTable
+    assert again.HostTable(TABLE).locate_host("www.shop.com") == ("p", "shop.com")
+    assert table.locate_host("www.shop.com") == ("p", "shop.com")
+
+
+@needs_compiled
 @pytest.mark.parametrize("argument", [None, b"https://shop.com/", 5, ["shop.com"]])
 def test_a_lookup_of_no_str_is_a_type_error(argument: Any) -> None:
     python, compiled = both(TABLE)
@@ -215,8 +242,8 @@ def test_a_lookup_of_no_str_is_a_type_error(argument: Any) -> None:
 
 @needs_compiled
 def test_lookups_keep_no_memory() -> None:
-    """Each answer's strings and tuple are the caller's, and a long host's buffers are given
-    back: 150,000 more lookups leave no memory behind (tracemalloc sees PyMem_Malloc too)."""
+    """Each answer's strings and tuple are the caller's: 150,000 more lookups leave no memory
+    behind (tracemalloc sees PyMem_Malloc too)."""
     compiled = CHostTable(TABLE)
     urls = ["https://www.shop.com/", "https://other.test/", "https://Shop.com/", "https://a.b.shop.com/"]  # fmt: skip
     long_host = ".".join(["a"] * 100) + ".shop.com"
