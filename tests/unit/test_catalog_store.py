@@ -54,16 +54,23 @@ def test_the_index_from_the_database_answers_as_the_one_from_memory(
         }
 
 
-def test_a_record_of_a_newer_catalog_is_no_partner_until_the_index_is_swapped(
-    tmp_path: Path,
-) -> None:
+def _index_then_ozon_renamed(tmp_path: Path) -> tuple[sqlite3.Connection, PartnerIndex]:
+    """The index of a stored catalog, and then that catalog replaced by one where Ozon is
+    renamed "Ozon Global" (the watcher has not swapped indexes yet)."""
     conn = connect(tmp_path / "c.sqlite3")
     save_catalog(conn, parse_catalog(json.dumps(GOOD)), "first")
-    old = load_index(conn, lambda: conn)
-    assert old is not None
+    index = load_index(conn, lambda: conn)
+    assert index is not None
     renamed = copy.deepcopy(GOOD)
     renamed["partners"][0]["name"] = "Ozon Global"
     save_catalog(conn, parse_catalog(json.dumps(renamed)), "second")
+    return conn, index
+
+
+def test_a_record_of_a_newer_catalog_is_no_partner_until_the_index_is_swapped(
+    tmp_path: Path,
+) -> None:
+    conn, old = _index_then_ozon_renamed(tmp_path)
 
     # The old index's host table still says ozon.ru, but it never shows the new record as its own.
     assert old.match_url("https://www.ozon.ru/") is None
@@ -78,19 +85,12 @@ def test_a_record_of_a_newer_catalog_is_no_partner_until_the_index_is_swapped(
 def test_an_index_whose_catalog_comes_back_finds_its_records_again(tmp_path: Path) -> None:
     """A catalog replaced and restored within the second before the watcher swaps indexes: the
     old index answered "no partner" meanwhile, and must not keep that answer."""
-    conn = connect(tmp_path / "c.sqlite3")
-    first = parse_catalog(json.dumps(GOOD))
-    save_catalog(conn, first, "first")
-    index = load_index(conn, lambda: conn)
-    assert index is not None
-    renamed = copy.deepcopy(GOOD)
-    renamed["partners"][0]["name"] = "Ozon Global"
-    save_catalog(conn, parse_catalog(json.dumps(renamed)), "second")
+    conn, index = _index_then_ozon_renamed(tmp_path)
     assert index.match_url("https://www.ozon.ru/") is None
     assert index.answer("https://www.ozon.ru/")["partner"] is None
     assert index.offers("ozon") == []
 
-    save_catalog(conn, first, "first again")
+    save_catalog(conn, parse_catalog(json.dumps(GOOD)), "first again")
     assert load_index(conn, lambda: conn).version == index.version  # type: ignore[union-attr]
     found = index.match_url("https://www.ozon.ru/")
     assert found is not None
