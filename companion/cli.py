@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import sys
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -134,22 +134,61 @@ def _rate(offer: dict[str, Any]) -> str:
     return f"{prefix}{offer['fixed_amount']} {offer['currency']}"
 
 
-def cmd_match(args: argparse.Namespace, home: Path) -> None:
-    if urlsplit(args.url.strip()).scheme.lower() not in ("http", "https"):
-        raise CliError(
-            f"{args.url!r} is not a web address: give it whole, such as https://{args.url}/"
-        )
-    conn = _open(home)
-    answer = ensure_index(conn, lambda: conn).answer(args.url)
+def _is_web_address(text: str) -> bool:
+    return urlsplit(text.strip()).scheme.lower() in ("http", "https")
+
+
+def _addresses(arguments: list[str]) -> Iterator[tuple[str, str]]:
+    """``(where, URL)`` for each argument, and for each line of standard input where an
+    argument is ``-``: a browsing history exported one address a line, however long."""
+    for position, argument in enumerate(arguments, start=1):
+        if argument != "-":
+            yield f"argument {position}", argument
+            continue
+        for number, raw in enumerate(sys.stdin.buffer, start=1):
+            # Bytes that are not UTF-8 are kept as U+FFFD: the address is matched as written.
+            line = raw.decode("utf-8", errors="replace").strip()
+            if line:
+                yield f"line {number}", line
+
+
+def _print_answer(answer: dict[str, Any], as_json: bool, several: bool) -> None:
     partner = answer["partner"]
-    if args.json:
-        _print_json(answer)
-    elif partner is None:
-        print(f"{args.url}: not a partner store")
+    if as_json:
+        # Several answers: one JSON object a line, so a long history streams.
+        print(json.dumps(answer, ensure_ascii=False, indent=None if several else 2))
+        return
+    # An address from a history is anyone's text: its control characters are shown escaped.
+    url = shown(answer["url"])
+    if partner is None:
+        print(f"{url}: not a partner store")
     else:
-        print(f"{args.url}: {partner['name']} ({partner['id']}, via {partner['domain']})")
+        print(f"{url}: {partner['name']} ({partner['id']}, via {partner['domain']})")
         for offer in answer["offers"]:
             print(f"  {offer['program_name']:<20} {_rate(offer)}")
+
+
+def cmd_match(args: argparse.Namespace, home: Path) -> None:
+    several = len(args.urls) > 1 or "-" in args.urls
+    if not several and not _is_web_address(args.urls[0]):
+        url = args.urls[0]
+        raise CliError(f"{url!r} is not a web address: give it whole, such as https://{url}/")
+    conn = _open(home)
+    index = ensure_index(conn, lambda: conn)
+    refused = 0
+    for where, url in _addresses(args.urls):
+        if not _is_web_address(url):
+            # One bad line of a history is said and skipped; the rest are still matched.
+            print(
+                f"cashback-companion: {where}: {url[:200]!r} is not a web address", file=sys.stderr
+            )
+            refused += 1
+            continue
+        answer = index.answer(url)
+        if answer["partner"] is not None or not args.partners_only:
+            _print_answer(answer, args.json, several)
+    if refused:
+        raise CliError(f"not a web address, and skipped: {refused} (each said above)")
 
 
 # The purchase ledger and its dashboard: log, order, claim, open.
@@ -480,9 +519,19 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(run=cmd_catalog_list)
 
-    match = command("match", cmd_match, "which partner store a URL opens, with its offers")
-    match.add_argument("url")
-    match.add_argument("--json", action="store_true")
+    match = command("match", cmd_match, "which partner store each URL opens, with its offers")
+    match.add_argument(
+        "urls",
+        nargs="+",
+        metavar="URL",
+        help="a web address; - reads them from standard input, one a line",
+    )
+    match.add_argument(
+        "--json", action="store_true", help="JSON: one object, or one a line for several URLs"
+    )
+    match.add_argument(
+        "--partners-only", action="store_true", help="print only the URLs on a partner store"
+    )
 
     # The purchase ledger and its dashboard.
     log_cmd = command("log", cmd_log, "every purchase, newest first, with what it should pay")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -45,6 +46,53 @@ def test_match(
     assert code == 0
     assert (answer["partner"] or {}).get("id") == partner
     assert (answer["offers"][0]["program"] if answer["offers"] else None) == best
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def test_match_reads_a_history_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One address a line; a line that is no web address is named and skipped, the others are
+    still matched, and the exit code says something was skipped."""
+    _stdin(
+        monkeypatch,
+        b"https://www.letu.ru/product/1\nftp://files.example/\n\n"
+        b"https://news.example/\x1b[2Jx\n  https://travel.ozon.ru/  \n\xff\n",
+    )
+    code, out, err = run(capsys, "match", "-")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "https://www.letu.ru/product/1: L'Etoile (letoile, via letu.ru)"
+    # A history's addresses are anyone's text: no escape sequence reaches the terminal.
+    assert "https://news.example/\\x1b[2Jx: not a partner store" in lines
+    assert "https://travel.ozon.ru/: Ozon Travel (ozon_travel, via travel.ozon.ru)" in lines
+    assert "line 2: 'ftp://files.example/' is not a web address" in err
+    assert "line 6: '\ufffd' is not a web address" in err
+    assert err.rstrip().endswith("not a web address, and skipped: 2 (each said above)")
+
+
+def test_match_several_as_json_lines_partners_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, b"https://example.com/\nhttps://m.ozon.ru/cart\n")
+    code, out, _ = run(capsys, "match", "https://www.letu.ru/", "-", "--json", "--partners-only")
+    assert code == 0
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [(a["url"], a["partner"]["id"]) for a in answers] == [
+        ("https://www.letu.ru/", "letoile"),
+        ("https://m.ozon.ru/cart", "ozon"),
+    ]
+
+
+def test_match_refuses_one_address_that_is_no_web_address(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "match", "ozon.ru")
+    assert (code, out) == (1, "")
+    assert "'ozon.ru' is not a web address: give it whole, such as https://ozon.ru/" in err
 
 
 def test_pair_prints_a_short_code(capsys: pytest.CaptureFixture[str]) -> None:
