@@ -6,8 +6,9 @@ decides: that is "subdomains match", "the most specific domain wins" and "exclud
 one loop, costing one dict probe per label however large the catalog is. The loop itself is
 companion/tracking/hostwalk.py's, compiled where a C compiler was at hand.
 
-Only what matching needs stays in memory: the host table and the programs. A partner's full record (name, offers, tracking hints) is read when a match needs it,
-from wherever the index was built (the database for the running companion, see
+Only what matching needs stays in memory: the host table and the programs. A partner's full
+record (name, offers, tracking hints) is read when a match needs it, from wherever the index was
+built (the database for the running companion, see
 :class:`companion.catalog.store.StoredPartners`), and the last few hundred are kept. A catalog of
 50,000 domains held whole as validated records takes over 200 MB; this way the companion stays
 near its import footprint.
