@@ -3,7 +3,7 @@
 The index maps every listed domain to its partner and every excluded host to ``None``. A lookup
 walks the host's parents on label boundaries, most specific first, and the first key found
 decides: that is "subdomains match", "the most specific domain wins" and "exclude carves out" in
-one loop, costing one dict probe per label however large the catalog is. The loop itself is
+one loop, costing one probe per label however large the catalog is. The loop itself is
 companion/tracking/hostwalk.py's, compiled where a C compiler was at hand.
 
 Only what matching needs stays in memory: the host table and the programs. A partner's full
