@@ -6,6 +6,8 @@ SHELL := /bin/bash
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTHON ?= python3
 VENV := .venv
+# Where the compiled host table's build looks for Python's headers (python3-dev on Debian).
+PYTHON_H := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h
 BIN := $(VENV)/bin
 PORT ?= 47615
 DIST ?= dist
@@ -22,7 +24,7 @@ $(VENV)/.installed: pyproject.toml setup.py companion/tracking/_hostwalk.c
 
 # The compiled host table (setup.py): optional for `make run`, which falls back to the Python
 # one without a compiler, but what `make test` checks and `make bench` measures.
-$(VENV)/.compiled: $(VENV)/.installed | /usr/bin/gcc
+$(VENV)/.compiled: $(VENV)/.installed | /usr/bin/gcc $(PYTHON_H)
 	$(BIN)/python -c 'import companion.tracking._hostwalk' 2>/dev/null \
 		|| $(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -c 'import companion.tracking._hostwalk' \
@@ -37,9 +39,13 @@ node_modules/.installed: package.json package-lock.json
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-# A C compiler and Python's headers for the compiled host table.
+# A C compiler and Python's headers for the compiled host table; either may be there alone
+# (build-essential without python3-dev).
 /usr/bin/gcc:
-	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc python3-dev
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc
+
+$(PYTHON_H):
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dev
 
 # Debian's Firefox ESR: the tests drive it over WebDriver BiDi, which it serves itself.
 /usr/bin/firefox-esr:
@@ -74,7 +80,7 @@ lint: $(VENV)/.compiled node_modules/.installed
 	$(BIN)/mypy
 	@# The compiled host table: every warning is an error here (pip's build only shows them).
 	gcc -fsyntax-only -std=c11 -Wall -Wextra -Wno-unused-parameter -Werror \
-		-I"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+		-I"$(dir $(PYTHON_H))" \
 		companion/tracking/_hostwalk.c
 	npx eslint extension tests/js
 	npx web-ext lint --source-dir extension --self-hosted

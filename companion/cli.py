@@ -134,8 +134,17 @@ def _rate(offer: dict[str, Any]) -> str:
     return f"{prefix}{offer['fixed_amount']} {offer['currency']}"
 
 
-def _is_web_address(text: str) -> bool:
-    return urlsplit(text.strip()).scheme.lower() in ("http", "https")
+def _is_address(text: str) -> bool:
+    """Whether ``text`` is an address with its scheme: a web address, or another kind (a
+    history's ``file:`` and ``about:`` lines), which is no partner store but no mistake either.
+    ``ozon.ru`` is not: a store's name typed without ``https://``."""
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:  # "http://[": an address no parser can read
+        return False
+    return bool(parts.scheme) and (
+        parts.scheme.lower() not in ("http", "https") or bool(parts.netloc)
+    )
 
 
 def _addresses(arguments: list[str]) -> Iterator[tuple[str, str]]:
@@ -145,6 +154,8 @@ def _addresses(arguments: list[str]) -> Iterator[tuple[str, str]]:
         if argument != "-":
             yield f"argument {position}", argument
             continue
+        if sys.stdin is None:
+            raise CliError("- reads addresses from standard input, and there is none")
         for number, raw in enumerate(sys.stdin.buffer, start=1):
             # Bytes that are not UTF-8 are kept as U+FFFD: the address is matched as written.
             line = raw.decode("utf-8", errors="replace").strip()
@@ -170,17 +181,19 @@ def _print_answer(answer: dict[str, Any], as_json: bool, several: bool) -> None:
 
 def cmd_match(args: argparse.Namespace, home: Path) -> None:
     several = len(args.urls) > 1 or "-" in args.urls
-    if not several and not _is_web_address(args.urls[0]):
+    if not several and not _is_address(args.urls[0]):
         url = args.urls[0]
-        raise CliError(f"{url!r} is not a web address: give it whole, such as https://{url}/")
+        hint = "" if "://" in url else f": give it whole, such as https://{url}/"
+        raise CliError(f"{url!r} is not an address{hint}")
     conn = _open(home)
     index = ensure_index(conn, lambda: conn)
     refused = 0
     for where, url in _addresses(args.urls):
-        if not _is_web_address(url):
+        if not _is_address(url):
             # One bad line of a history is said and skipped; the rest are still matched.
             print(
-                f"cashback-companion: {where}: {url[:200]!r} is not a web address", file=sys.stderr
+                f"cashback-companion: {where}: {url[:200]!r} is not an address",
+                file=sys.stderr,
             )
             refused += 1
             continue
@@ -188,7 +201,7 @@ def cmd_match(args: argparse.Namespace, home: Path) -> None:
         if answer["partner"] is not None or not args.partners_only:
             _print_answer(answer, args.json, several)
     if refused:
-        raise CliError(f"not a web address, and skipped: {refused} (each said above)")
+        raise CliError(f"not an address, and skipped: {refused} (each said above)")
 
 
 # The purchase ledger and its dashboard: log, order, claim, open.

@@ -55,23 +55,25 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
 def test_match_reads_a_history_from_standard_input(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One address a line; a line that is no web address is named and skipped, the others are
-    still matched, and the exit code says something was skipped."""
+    """One address a line. An address of another kind is no partner store; a line that is no
+    address (no scheme, or one no parser reads) is named and skipped, the others are still
+    matched, and the exit code says something was skipped."""
     _stdin(
         monkeypatch,
-        b"https://www.letu.ru/product/1\nftp://files.example/\n\n"
+        b"https://www.letu.ru/product/1\nfile:///home/me/a.html\n\nhttp://[\n"
         b"https://news.example/\x1b[2Jx\n  https://travel.ozon.ru/  \n\xff\n",
     )
     code, out, err = run(capsys, "match", "-")
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == "https://www.letu.ru/product/1: L'Etoile (letoile, via letu.ru)"
+    assert "file:///home/me/a.html: not a partner store" in lines
     # A history's addresses are anyone's text: no escape sequence reaches the terminal.
     assert "https://news.example/\\x1b[2Jx: not a partner store" in lines
     assert "https://travel.ozon.ru/: Ozon Travel (ozon_travel, via travel.ozon.ru)" in lines
-    assert "line 2: 'ftp://files.example/' is not a web address" in err
-    assert "line 6: '\ufffd' is not a web address" in err
-    assert err.rstrip().endswith("not a web address, and skipped: 2 (each said above)")
+    assert "line 4: 'http://[' is not an address" in err
+    assert "line 7: '\ufffd' is not an address" in err
+    assert err.rstrip().endswith("not an address, and skipped: 2 (each said above)")
 
 
 def test_match_several_as_json_lines_partners_only(
@@ -87,12 +89,15 @@ def test_match_several_as_json_lines_partners_only(
     ]
 
 
-def test_match_refuses_one_address_that_is_no_web_address(
+def test_match_refuses_one_text_that_is_no_address(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = run(capsys, "match", "ozon.ru")
     assert (code, out) == (1, "")
-    assert "'ozon.ru' is not a web address: give it whole, such as https://ozon.ru/" in err
+    assert "'ozon.ru' is not an address: give it whole, such as https://ozon.ru/" in err
+    # One no parser reads: said in a line, not a traceback.
+    code, out, err = run(capsys, "match", "http://[")
+    assert (code, out, err) == (1, "", "cashback-companion: 'http://[' is not an address\n")
 
 
 def test_pair_prints_a_short_code(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from companion.catalog.model import KnownExtensions, Partner
 from companion.catalog.store import version_of
 from companion.catalog.validate import parse_catalog
 from companion.tracking.hosts import parse_http_url
+from companion.tracking.hostwalk import PyHostTable
 from companion.tracking.matcher import NotInThisVersion, PartnerIndex, export_index
 from tests.unit.conftest import VECTORS
 
@@ -21,9 +23,23 @@ CATALOG = parse_catalog(json.dumps(DOCUMENT["catalog"]))
 INDEX = PartnerIndex.from_catalog(CATALOG, version_of(CATALOG))
 
 
+def _with_python_table(index: PartnerIndex) -> PartnerIndex:
+    """The same index matching with hostwalk.py's Python table, what runs where the compiled
+    one was not built: both are held to the rules here."""
+    twin = copy.copy(index)
+    twin.hosts = PyHostTable(index.hosts.items())
+    return twin
+
+
+# The matching tests run on both host tables (the index itself uses the compiled one).
+INDEXES = (INDEX, _with_python_table(INDEX))
+BOTH = pytest.mark.parametrize("index", INDEXES, ids=["compiled", "python"])
+
+
+@BOTH
 @pytest.mark.parametrize("case", DOCUMENT["cases"], ids=[c["why"] for c in DOCUMENT["cases"]])
-def test_vector(case: dict[str, Any]) -> None:
-    found = INDEX.match_url(case["url"])
+def test_vector(index: PartnerIndex, case: dict[str, Any]) -> None:
+    found = index.match_url(case["url"])
     assert (found.partner.id if found else None) == case["partner"]
 
 
@@ -50,20 +66,23 @@ LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
 @given(st.lists(LABEL, min_size=1, max_size=4))
 def test_any_subdomain_of_a_listed_domain_matches(labels: list[str]) -> None:
     host = ".".join([*labels, "aliexpress.com"])
-    found = INDEX.match_url(f"https://{host}/")
-    assert found is not None
-    assert found.partner.id == "aliexpress"
+    for index in INDEXES:
+        found = index.match_url(f"https://{host}/")
+        assert found is not None
+        assert found.partner.id == "aliexpress"
 
 
 @given(LABEL, st.sampled_from(["aliexpress.com", "shop.example", "store.co.uk"]))
 def test_no_label_prefix_lookalike_matches(prefix: str, domain: str) -> None:
-    assert INDEX.match_url(f"https://{prefix}{domain}/") is None
-    assert INDEX.match_url(f"https://{domain}.{prefix}.test/") is None
+    for index in INDEXES:
+        assert index.match_url(f"https://{prefix}{domain}/") is None
+        assert index.match_url(f"https://{domain}.{prefix}.test/") is None
 
 
 @given(st.text(max_size=60))
 def test_any_text_is_answered_without_error(text: str) -> None:
-    INDEX.match_url(text)
+    for index in INDEXES:
+        index.match_url(text)
 
 
 def _slow_path(index: PartnerIndex, url: str) -> tuple[str, str] | None:
@@ -92,7 +111,8 @@ URL_PIECES = st.lists(
 
 @given(URL_PIECES)
 def test_the_everyday_url_path_agrees_with_the_full_parser(url: str) -> None:
-    assert INDEX.locate(url) == _slow_path(INDEX, url)
+    for index in INDEXES:
+        assert index.locate(url) == _slow_path(index, url)
 
 
 @pytest.mark.parametrize(
@@ -117,9 +137,10 @@ def test_the_everyday_url_path_agrees_with_the_full_parser(url: str) -> None:
     ],
 )
 def test_locate(url: str, partner: str | None) -> None:
-    found = INDEX.locate(url)
-    assert (found[0] if found else None) == partner
-    assert found == _slow_path(INDEX, url)
+    for index in INDEXES:
+        found = index.locate(url)
+        assert (found[0] if found else None) == partner
+        assert found == _slow_path(index, url)
 
 
 def _naive(hosts: dict[str, str | None], host: str) -> tuple[str, str] | None:
@@ -149,14 +170,16 @@ NAME = st.lists(st.sampled_from(["a", "b", "shop", "co", "uk", "com"]), min_size
 WALK_LABELS = st.sampled_from(["a", "b", "www", "shop", "co", "uk", "com", ""])
 
 
-def _walk_index(hosts: dict[str, str | None]) -> PartnerIndex:
-    return PartnerIndex(
+def _walk_indexes(hosts: dict[str, str | None]) -> tuple[PartnerIndex, PartnerIndex]:
+    """An index of only these hosts, on each host table."""
+    index = PartnerIndex(
         "walk",
         programs=[],
         extensions=KnownExtensions(),
         hosts=hosts.items(),
         source=NoRecords(),
     )
+    return index, _with_python_table(index)
 
 
 TABLE = {"shop.com": "p", "a.b.shop.com": "q", "seller.shop.com": None, "uk.co.uk": "u"}
@@ -183,8 +206,8 @@ TABLE = {"shop.com": "p", "a.b.shop.com": "q", "seller.shop.com": None, "uk.co.u
     ],
 )
 def test_walk_table(host: str, found: tuple[str, str] | None) -> None:
-    index = _walk_index(TABLE)
-    assert index.locate_host(host) == found == _naive(TABLE, host)
+    for index in _walk_indexes(TABLE):
+        assert index.locate_host(host) == found == _naive(TABLE, host)
 
 
 @settings(max_examples=500)
@@ -199,8 +222,8 @@ def test_the_walk_finds_what_every_parent_would(
     """The walk against the rule as first written, for hosts and URLs, with keys listed beneath
     keys, excluded hosts and empty labels. Half the hosts end in a listed key, since a host
     drawn label by label rarely meets a key of four or five labels."""
-    index = _walk_index(hosts)
     ending = data.draw(st.sampled_from(sorted(hosts))) if hosts and data.draw(st.booleans()) else ""
     host = ".".join([*labels, ending] if ending else labels)
-    assert index.locate_host(host) == _naive(hosts, host)
-    assert index.locate(f"https://{host}/") == _slow_path(index, f"https://{host}/")
+    for index in _walk_indexes(hosts):
+        assert index.locate_host(host) == _naive(hosts, host)
+        assert index.locate(f"https://{host}/") == _slow_path(index, f"https://{host}/")
