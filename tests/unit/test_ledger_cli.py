@@ -261,7 +261,7 @@ def test_what_the_cli_says_instead_of_doing_the_wrong_thing(
     assert "no store" not in run(capsys, "log", "--store", "shop", "--status", "declined")[1]
     # A host alone is not a URL: it would read "not a partner store".
     code, _, err = run(capsys, "match", "ozon.ru")
-    assert (code, "'ozon.ru' is not a web address" in err) == (1, True)
+    assert (code, "'ozon.ru' is not an address" in err) == (1, True)
     # decline takes no sum (it was taken and dropped).
     with pytest.raises(SystemExit):
         main(["order", "decline", "o1", "--amount", "5"])
