@@ -14,6 +14,7 @@ import pytest
 
 from companion.cli import main
 from companion.diagnostics.doctor import probe
+from companion.tracking import hostwalk
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -116,8 +117,9 @@ def test_doctor_says_where_the_token_is(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     assert report["token store"].startswith("file: ")
     assert report["companion"].startswith("not running")
-    # make test builds the compiled host table (tests/unit/test_hostwalk.py).
-    assert report["matcher"] == "compiled (companion.tracking._hostwalk)"
+    # The compiled host table where it is built (make test builds it: test_hostwalk.py).
+    compiled = "compiled (companion.tracking._hostwalk)"
+    assert (report["matcher"] == compiled) == hostwalk.COMPILED
 
 
 def test_doctor_says_when_the_python_table_matches(
