@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sqlite3
 import sys
@@ -46,7 +45,7 @@ from companion.ledger.spreadsheet import write_csv
 from companion.security.pairing import new_code
 from companion.security.token import load_or_create
 from companion.storage.db import StorageError, connect, explain
-from companion.text import shown
+from companion.text import json_text, shown
 from companion.tracking.matcher import rank_offers
 
 
@@ -59,7 +58,7 @@ def _open(home: Path) -> Any:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    print(json_text(value, indent=2))
 
 
 def _read(path: Path) -> bytes:
@@ -167,7 +166,7 @@ def _print_answer(answer: dict[str, Any], as_json: bool, several: bool) -> None:
     partner = answer["partner"]
     if as_json:
         # Several answers: one JSON object a line, so a long history streams.
-        print(json.dumps(answer, ensure_ascii=False, indent=None if several else 2))
+        print(json_text(answer, indent=None if several else 2))
         return
     # An address from a history is anyone's text: its control characters are shown escaped.
     url = shown(answer["url"])

@@ -80,14 +80,15 @@ def test_match_reads_a_history_from_standard_input(
 def test_match_several_as_json_lines_partners_only(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _stdin(monkeypatch, b"https://example.com/\nhttps://m.ozon.ru/cart\n")
+    _stdin(monkeypatch, "https://example.com/\nhttps://m.ozon.ru/cart?\u202eq\n".encode())
     code, out, _ = run(capsys, "match", "https://www.letu.ru/", "-", "--json", "--partners-only")
     assert code == 0
     answers = [json.loads(line) for line in out.splitlines()]
     assert [(a["url"], a["partner"]["id"]) for a in answers] == [
         ("https://www.letu.ru/", "letoile"),
-        ("https://m.ozon.ru/cart", "ozon"),
+        ("https://m.ozon.ru/cart?\u202eq", "ozon"),
     ]
+    assert "\u202e" not in out  # a history's override is escaped in JSON too
 
 
 def test_match_refuses_one_text_that_is_no_address(

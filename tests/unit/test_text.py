@@ -3,9 +3,11 @@ out (companion/text.py)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from companion.text import no_controls, shown
+from companion.text import json_text, no_controls, shown
 
 # [text, shown]; text that needs no escape is also accepted as it is.
 CASES = [
@@ -34,3 +36,14 @@ def test_no_controls(text: str, escaped: str) -> None:
     else:
         with pytest.raises(ValueError, match=r"must not hold control characters \(\\[xu]"):
             no_controls(text)
+
+
+@pytest.mark.parametrize(("text", "escaped"), CASES)
+def test_json_text_escapes_every_control_and_keeps_the_value(text: str, escaped: str) -> None:
+    """Every case's controls come out as escapes, nothing else does, and JSON reads it back."""
+    value = {"order_id": text, "rows": [1, text]}
+    printed = json_text(value, indent=2)
+    assert json.loads(printed) == value
+    # Nothing a terminal would act on is left, but the line breaks between the values.
+    assert all(shown(line) == line for line in printed.splitlines())
+    assert (text in printed) == (text == escaped)
