@@ -13,12 +13,13 @@
  * instead of js/webext.js.
  */
 (() => {
-  // Injected again into the same document (say, after a history navigation),
-  // it must not draw a second prompt.
-  if (globalThis.cashbackGuardPromptShown) {
+  // Injected again into the same document (a history navigation, a page the
+  // back/forward cache restored), it must not draw a second prompt while one
+  // is up or being asked for; once that one is gone, the worker decides again.
+  if (globalThis.cashbackGuardPromptAsking || globalThis.cashbackGuardPrompt?.isConnected) {
     return;
   }
-  globalThis.cashbackGuardPromptShown = true;
+  globalThis.cashbackGuardPromptAsking = true;
 
   const { t, send, element, shadowHost, showHost } = globalThis.cashbackGuardUi;
 
@@ -164,11 +165,16 @@
     });
 
     document.documentElement.append(host);
+    globalThis.cashbackGuardPrompt = host;
   }
 
-  void send({ type: "getPrompt" }).then((answer) => {
-    if (answer?.show === true) {
-      render(answer);
-    }
-  });
+  void send({ type: "getPrompt" })
+    .then((answer) => {
+      if (answer?.show === true) {
+        render(answer);
+      }
+    })
+    .finally(() => {
+      globalThis.cashbackGuardPromptAsking = false;
+    });
 })();

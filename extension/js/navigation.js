@@ -36,11 +36,33 @@ async function sessionStore(tabId, url) {
   return store !== null && !(await incognito.isPrivateTab(tabId)) ? store : null;
 }
 
+// tabId → the tab's top document: {url, backForward, contentLoaded}, a new
+// object for each commit. A search for an order reads only the document it
+// started on (the next one has its own). A page the back/forward cache
+// restores fires no DOMContentLoaded (so `contentLoaded` stays false until its
+// load event), and still tells the page readers how it was first loaded (a
+// link, say): only its commit's transition says that Back or Forward showed it.
+const documents = new Map();
+
+// What lookForOrder needs of the page whose load it follows.
+function shownPage(tabId, url) {
+  const shown = documents.get(tabId);
+  return {
+    backForward: shown?.url === url && shown.backForward,
+    isCurrent: () => documents.get(tabId) === shown,
+  };
+}
+
 async function onCommitted(details) {
   if (!isShownTopFrame(details)) {
     return;
   }
   const { tabId, url, transitionType, transitionQualifiers } = details;
+  documents.set(tabId, {
+    url,
+    backForward: (transitionQualifiers ?? []).includes("forward_back"),
+    contentLoaded: false,
+  });
   // False for the shopper's own navigation, which ends a chain in progress:
   // then this is an ordinary page, with its prompt, checks and page event.
   const inChain = await activation.onCommitted(tabId, url, transitionType, transitionQualifiers);
@@ -78,7 +100,14 @@ async function promptOrCheck(tabId, url) {
 }
 
 async function onDOMContentLoaded(details) {
-  if (!isShownTopFrame(details) || (await activation.pending(details.tabId)) !== null) {
+  if (!isShownTopFrame(details)) {
+    return;
+  }
+  const shown = documents.get(details.tabId);
+  if (shown !== undefined) {
+    shown.contentLoaded = true;
+  }
+  if ((await activation.pending(details.tabId)) !== null) {
     return;
   }
   await promptOrCheck(details.tabId, details.url);
@@ -93,10 +122,16 @@ async function onCompleted(details) {
   if (await activation.onCompleted(tabId, url)) {
     return;
   }
+  const shown = documents.get(tabId);
+  if (shown?.contentLoaded === false && (await activation.pending(tabId)) === null) {
+    // Back or Forward showed the page from the back/forward cache: no
+    // DOMContentLoaded came, and it asks or checks as a page just loaded does.
+    await promptOrCheck(tabId, url);
+  }
   const store = await sessionStore(tabId, url);
   if (store !== null) {
     // It waits for late content: the tab's next events must not wait for it.
-    void logged(session.lookForOrder(tabId, store.id));
+    void logged(session.lookForOrder(tabId, store.id, shownPage(tabId, url)));
   }
 }
 
@@ -109,7 +144,7 @@ async function onHistoryStateUpdated(details) {
   const store = await sessionStore(details.tabId, details.url);
   if (store !== null) {
     await session.onPage(details.url, store);
-    void logged(session.lookForOrder(details.tabId, store.id));
+    void logged(session.lookForOrder(details.tabId, store.id, shownPage(details.tabId, null)));
   }
   await promptOrCheck(details.tabId, details.url);
 }
@@ -153,6 +188,7 @@ async function onErrorOccurred(details) {
 }
 
 async function onTabRemoved(tabId) {
+  documents.delete(tabId);
   await overwrites.onRemoved(tabId);
   const unfinished = await pageload.onLeaving(tabId);
   if (unfinished !== null) {

@@ -24,7 +24,7 @@ import { webext } from "./webext.js";
 import { classifyPath, isOrderPage, PAGE_KIND } from "../lib/pages.js";
 import { withSign } from "../lib/rivals.js";
 import { recordableUrl } from "../lib/url.js";
-import { addsTo, isComplete, isNewOrder, recognizeOrder, rememberOrder } from "../lib/order.js";
+import { addsTo, isComplete, isNewOrder, navigationOf, recognizeOrder, rememberOrder } from "../lib/order.js";
 import { paramsPresent, TRACKING } from "../lib/tracking.js";
 import { neverLanded } from "../lib/redirect.js";
 
@@ -204,9 +204,12 @@ export function setCartBefore(partnerId, open) {
  * sightings). A reading of an order already recorded is no stop: a store with
  * one fixed "thank you" address shows the next order there too, and its id
  * comes a moment later (lib/order.js `isNewOrder`). Stops when the order is
- * complete, or when the tab is no longer on this store.
+ * complete, or when the tab is no longer on this store or has shown another
+ * page since (that page's load starts its own search). `page`: whether Back or
+ * Forward showed the page (`backForward`), and whether the tab still shows it
+ * (`isCurrent()`), from js/navigation.js.
  */
-export async function lookForOrder(tabId, partnerId) {
+export async function lookForOrder(tabId, partnerId, page = { backForward: false, isCurrent: () => true }) {
   let session = null;
   let recorded = null;
   for (const [index, delay] of ORDER_CHECK_DELAYS_MS.entries()) {
@@ -217,10 +220,15 @@ export async function lookForOrder(tabId, partnerId) {
         return;
       }
     }
-    const facts = await inject.gatherFacts(tabId);
-    if (facts === null) {
+    const read = await inject.gatherFacts(tabId);
+    if (!page.isCurrent()) {
+      // Another page is shown (a link, Back): what was read may be of it, and is dropped.
+      return;
+    }
+    if (read === null) {
       continue;
     }
+    const facts = { ...read, navigation: navigationOf(read, page.backForward) };
     const store = await partners.match(facts.url);
     if (store?.id !== partnerId) {
       // The tab has left the store: what was read there is dropped unused.

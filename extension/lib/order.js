@@ -123,6 +123,17 @@ export function isComplete(order) {
 const SHOWN_AGAIN = Object.freeze(["reload", "back_forward"]);
 
 /**
+ * How the page the facts were read from was loaded, as `isNewOrder` takes it:
+ * "back_forward" where the browser said Back or Forward showed it
+ * (`backForward`, from the commit's transition), else what the page said
+ * (`facts.navigation`). A page the back/forward cache restores still says how
+ * it was first loaded: "navigate", for a link.
+ */
+export function navigationOf(facts, backForward) {
+  return backForward ? "back_forward" : facts.navigation;
+}
+
+/**
  * Whether the first reading of an order on a page is an order not recorded
  * yet. `seen` is the store's recorded orders as `rememberOrder` keeps them;
  * `reading` is {orderId, address, clickId, navigation, last}: the order id the

@@ -79,7 +79,13 @@ class Browser:
 
 def launch(playwright: Playwright, profile: Path, extensions: list[Path]) -> Browser:
     context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=chromium_args(extensions)
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=chromium_args(extensions),
+        # Playwright turns the back/forward cache off; a shopper's Chromium has it, and a page
+        # it restores reports how it was first loaded (test_journey's Back to a thank-you page).
+        ignore_default_args=["--disable-back-forward-cache"],
     )
 
     # The "extension ready" handshake: our service worker is running. Playwright's sync API

@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.harness import Companion, Sites, wait_until
 from tests.e2e.journey import activate_from_prompt, pair, record_for
-from tests.e2e.shopper import FirefoxShopper, Shopper
+from tests.e2e.shopper import ChromiumTab, FirefoxShopper, Shopper
 from tests.e2e.sites import ORDER_AMOUNT, ORDER_CURRENCY, ORDER_ID, demo_catalog
 
 PROMPT = "cashback-guard-prompt"
@@ -163,6 +163,49 @@ def test_one_fixed_thank_you_address_without_an_order_number(
         tab.pause(ORDER_READINGS_S)
         assert len(companion.log_records()) == len(clicks)
     assert {r["click_id"] for r in companion.log_records()} == set(clicks)
+
+
+# Chromium alone: Playwright drives Firefox's Back through WebDriver BiDi, which this harness
+# does not (the rule is the same code in both browsers: the transition webNavigation reports).
+@pytest.mark.parametrize("shopper", ["chromium"], indirect=True)
+def test_back_to_an_earlier_thank_you_page_under_a_new_click_is_no_order(
+    shopper: Shopper, companion: Companion, sites: Sites
+) -> None:
+    """A number-less /thank-you of an earlier purchase, shown again by Back from the back/forward
+    cache (where the page still says it was loaded by a link) after a new click, is that
+    earlier order, not a new one of the new click."""
+    pair(shopper, companion)
+    tab = shopper.new_tab()
+    assert isinstance(tab, ChromiumTab)
+    tab.goto(sites.url("shop.test", "/item/1"))
+    activate_from_prompt(tab)
+    tab.wait_for_url(lambda url: "?aff_id=NET-c_" in url, "the landing on the store")
+    first = record_for(companion, lambda r: r["status"] == "landed", "the first click landed")
+    for path in ("/cart", "/thank-you"):
+        tab.goto(sites.url("shop.test", path))
+    record_for(companion, lambda r: r["status"] == "order_placed", "the first order")
+    # Mark the page, so that its restoring from the back/forward cache can be told.
+    tab.page.evaluate("() => { window.__kept = true; }")
+
+    tab.goto(sites.url("shop.test", "/item/2"))
+    activate_from_prompt(tab)
+    tab.wait_for_url(lambda url: "/item/2?aff_id=NET-c_" in url, "the second landing")
+    record_for(
+        companion,
+        lambda r: r["status"] == "landed" and r["click_id"] != first["click_id"],
+        "the second click landed",
+    )
+    thank_you = sites.url("shop.test", "/thank-you")
+    for _ in range(5):
+        if tab.url == thank_you:
+            break
+        tab.page.go_back(wait_until="commit")
+        tab.page.wait_for_timeout(300)
+    assert tab.url == thank_you
+    assert tab.page.evaluate("() => window.__kept === true"), "not restored from the cache"
+    tab.pause(ORDER_READINGS_S)
+    placed = [r for r in companion.log_records() if r["status"] == "order_placed"]
+    assert [r["click_id"] for r in placed] == [first["click_id"]]
 
 
 def test_no_prompt_and_nothing_recorded_off_partner_sites(

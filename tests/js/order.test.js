@@ -11,6 +11,7 @@ import {
   FACT_LIMITS,
   isComplete,
   isNewOrder,
+  navigationOf,
   orderId,
   recognizeOrder,
   rememberOrder,
@@ -297,4 +298,28 @@ test("two purchases at one fixed address without ids: each a new order, each sho
     assert.equal(isNewOrder(seen, reading), false, `${clickId} read again`);
     assert.equal(isNewOrder(seen, { ...reading, clickId: "c_9", navigation: "reload" }), false, `${clickId} reloaded`);
   }
+});
+
+// [why, facts, backForward, navigation]
+const SHOWN = [
+  ["a page loaded by a link", { url: THANKS, navigation: "navigate" }, false, "navigate"],
+  ["a reload", { url: THANKS, navigation: "reload" }, false, "reload"],
+  ["restored by Back from the back/forward cache", { url: THANKS, navigation: "navigate" }, true, "back_forward"],
+  ["loaded anew by Back", { url: THANKS, navigation: "back_forward" }, true, "back_forward"],
+  ["not known", { url: THANKS, navigation: null }, false, null],
+];
+
+for (const [why, facts, backForward, navigation] of SHOWN) {
+  test(`shown: ${why}`, () => {
+    assert.equal(navigationOf(facts, backForward), navigation);
+  });
+}
+
+test("an earlier purchase's number-less thank-you page, restored by Back under a new click, is no new order", () => {
+  const first = { orderId: null, address: THANKS, clickId: "c_1", navigation: "navigate", last: false };
+  const seen = rememberOrder(undefined, first, 100);
+  const restored = { url: THANKS, navigation: "navigate" };
+  const reading = { ...first, clickId: "c_2", last: true };
+  assert.equal(isNewOrder(seen, { ...reading, navigation: restored.navigation }), true, "as the page says");
+  assert.equal(isNewOrder(seen, { ...reading, navigation: navigationOf(restored, true) }), false);
 });
