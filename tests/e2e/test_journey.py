@@ -165,8 +165,8 @@ def test_one_fixed_thank_you_address_without_an_order_number(
     assert {r["click_id"] for r in companion.log_records()} == set(clicks)
 
 
-# Chromium alone: Playwright drives Firefox's Back through WebDriver BiDi, which this harness
-# does not (the rule is the same code in both browsers: the transition webNavigation reports).
+# Chromium alone: the harness's WebDriver BiDi client for Firefox has no Back (the code is the
+# same in both browsers: the transition and the events webNavigation reports).
 @pytest.mark.parametrize("shopper", ["chromium"], indirect=True)
 def test_back_to_an_earlier_thank_you_page_under_a_new_click_is_no_order(
     shopper: Shopper, companion: Companion, sites: Sites
