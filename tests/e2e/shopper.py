@@ -65,6 +65,15 @@ class Tab(ABC):
     @abstractmethod
     def reload(self) -> None: ...
 
+    @abstractmethod
+    def back(self) -> None:
+        """The Back button; returns once the page it shows has committed (a page the
+        back/forward cache restores fires no load event)."""
+
+    @abstractmethod
+    def evaluate(self, function: str) -> Any:
+        """Run a JS ``function`` in the page's own world; its (awaited) result."""
+
     @property
     @abstractmethod
     def url(self) -> str: ...
@@ -180,6 +189,12 @@ class ChromiumTab(Tab):
     def reload(self) -> None:
         self.page.reload()
 
+    def back(self) -> None:
+        self.page.go_back(wait_until="commit")
+
+    def evaluate(self, function: str) -> Any:
+        return self.page.evaluate(function)
+
     @property
     def url(self) -> str:
         return self.page.url
@@ -286,6 +301,14 @@ class FirefoxTab(Tab):
         self.firefox.command(
             "browsingContext.reload", {"context": self.context, "wait": "complete"}
         )
+
+    def back(self) -> None:
+        self.firefox.command(
+            "browsingContext.traverseHistory", {"context": self.context, "delta": -1}
+        )
+
+    def evaluate(self, function: str) -> Any:
+        return self.call(function)
 
     @property
     def url(self) -> str:
