@@ -15,11 +15,14 @@
 (() => {
   // Injected again into the same document (a history navigation, a page the
   // back/forward cache restored), it must not draw a second prompt while one
-  // is up or being asked for; once that one is gone, the worker decides again.
-  if (globalThis.cashbackGuardPromptAsking || globalThis.cashbackGuardPrompt?.isConnected) {
+  // is up; once that one is gone, the worker decides again. Of several
+  // injections, the last one's answer counts: an earlier question can be
+  // answered late, after the page was frozen in the cache.
+  if (globalThis.cashbackGuardPrompt?.isConnected) {
     return;
   }
-  globalThis.cashbackGuardPromptAsking = true;
+  const run = (globalThis.cashbackGuardPromptRuns ?? 0) + 1;
+  globalThis.cashbackGuardPromptRuns = run;
 
   const { t, send, element, shadowHost, showHost } = globalThis.cashbackGuardUi;
 
@@ -168,13 +171,10 @@
     globalThis.cashbackGuardPrompt = host;
   }
 
-  void send({ type: "getPrompt" })
-    .then((answer) => {
-      if (answer?.show === true) {
-        render(answer);
-      }
-    })
-    .finally(() => {
-      globalThis.cashbackGuardPromptAsking = false;
-    });
+  void send({ type: "getPrompt" }).then((answer) => {
+    const latest = run === globalThis.cashbackGuardPromptRuns;
+    if (answer?.show === true && latest && !globalThis.cashbackGuardPrompt?.isConnected) {
+      render(answer);
+    }
+  });
 })();
