@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.harness import Companion, wait_until
+from tests.e2e.harness import Companion, Sites, wait_until
 from tests.e2e.shopper import Shopper, Tab
 
 PROMPT_TIMEOUT_S = 15.0
@@ -40,3 +40,18 @@ def record_for(
 
     found: dict[str, Any] = wait_until(find, timeout, what, interval=0.5)
     return found
+
+
+def activate_and_land(
+    tab: Tab, companion: Companion, sites: Sites, item: str, *, clicks_before: Any = ()
+) -> dict[str, Any]:
+    """Open a store page, Activate from its prompt, and wait until the tab lands on it with the
+    network's id: the landed record of the new click (one not in ``clicks_before``)."""
+    tab.goto(sites.url("shop.test", item))
+    activate_from_prompt(tab)
+    tab.wait_for_url(lambda url: f"{item}?aff_id=NET-c_" in url, "the landing on the store")
+    return record_for(
+        companion,
+        lambda r: r["status"] == "landed" and r["click_id"] not in clicks_before,
+        "the click to be landed",
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import Companion, Sites, wait_until
-from tests.e2e.journey import activate_from_prompt, pair, record_for
+from tests.e2e.journey import activate_and_land, activate_from_prompt, pair, record_for
 from tests.e2e.shopper import FirefoxShopper, Shopper
 from tests.e2e.sites import ORDER_AMOUNT, ORDER_CURRENCY, ORDER_ID, demo_catalog
 
@@ -109,10 +109,7 @@ def test_a_sellers_thanks_in_a_review_is_no_order(
     purchase nor takes the place of the real confirmation that follows."""
     pair(shopper, companion)
     tab = shopper.new_tab()
-    tab.goto(sites.url("shop.test", "/item/1"))
-    activate_from_prompt(tab)
-    tab.wait_for_url(lambda url: "/item/1?aff_id=NET-c_" in url, "the landing on the store")
-    landed = record_for(companion, lambda r: r["status"] == "landed", "the click to be landed")
+    landed = activate_and_land(tab, companion, sites, "/item/1")
 
     tab.goto(sites.url("shop.test", "/item/reviewed"))
     tab.pause(ORDER_READINGS_S)
@@ -142,14 +139,7 @@ def test_one_fixed_thank_you_address_without_an_order_number(
     thank_you = sites.url("shop.test", "/thank-you")
     clicks: list[str] = []
     for item in ("/item/1", "/item/2"):
-        tab.goto(sites.url("shop.test", item))
-        activate_from_prompt(tab)
-        tab.wait_for_url(lambda url: "?aff_id=NET-c_" in url, "the landing on the store")
-        landed = record_for(
-            companion,
-            lambda r: r["status"] == "landed" and r["click_id"] not in clicks,
-            "the click to be landed",
-        )
+        landed = activate_and_land(tab, companion, sites, item, clicks_before=clicks)
         clicks.append(landed["click_id"])
         for path in ("/cart", "/thank-you"):
             tab.goto(sites.url("shop.test", path))
@@ -173,24 +163,14 @@ def test_back_to_an_earlier_thank_you_page_under_a_new_click_is_no_order(
     earlier order, not a new one of the new click."""
     pair(shopper, companion)
     tab = shopper.new_tab()
-    tab.goto(sites.url("shop.test", "/item/1"))
-    activate_from_prompt(tab)
-    tab.wait_for_url(lambda url: "?aff_id=NET-c_" in url, "the landing on the store")
-    first = record_for(companion, lambda r: r["status"] == "landed", "the first click landed")
+    first = activate_and_land(tab, companion, sites, "/item/1")
     for path in ("/cart", "/thank-you"):
         tab.goto(sites.url("shop.test", path))
     record_for(companion, lambda r: r["status"] == "order_placed", "the first order")
     # Mark the page, so that its restoring from the back/forward cache can be told.
     tab.evaluate("() => { window.__kept = true; }")
 
-    tab.goto(sites.url("shop.test", "/item/2"))
-    activate_from_prompt(tab)
-    tab.wait_for_url(lambda url: "/item/2?aff_id=NET-c_" in url, "the second landing")
-    record_for(
-        companion,
-        lambda r: r["status"] == "landed" and r["click_id"] != first["click_id"],
-        "the second click landed",
-    )
+    activate_and_land(tab, companion, sites, "/item/2", clicks_before={first["click_id"]})
     thank_you = sites.url("shop.test", "/thank-you")
     for _ in range(5):
         if tab.url == thank_you:
